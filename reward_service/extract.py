@@ -1,0 +1,179 @@
+"""From a model's response to the code to run, and the checks that need no sandbox.
+
+Which block counts
+------------------
+1. Fenced blocks (three or more backticks or tildes, closed by the same fence) whose info
+   string is ``python``, ``py`` or ``python3`` (any case) are candidates. When the response
+   has none of those, untagged fenced blocks are. Blocks tagged with another language never
+   count. No candidate block is a ``format_error`` (reward -1.5); an unclosed fence is not a block.
+2. Of the candidates, the **last** one that defines the entry point counts (models show
+   examples first and answer last). When none defines it, the last candidate counts, and
+   scoring gives ``no_entity``.
+
+Where a syntax error falls
+--------------------------
+Code that does not parse defines nothing, so it is ``no_entity`` (reward -0.5); the
+diagnostic says where it failed to parse.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+import warnings
+from dataclasses import dataclass
+
+from .problem import EntryPoint
+from .verdict import Verdict
+
+__all__ = ["Extraction", "extract_code", "find_blocks", "defines_entry", "normalize", "code_digest", "triage"]
+
+_FENCE = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
+_PY_TAGS = {"python", "py", "python3"}
+
+
+@dataclass(frozen=True)
+class Block:
+    info: str
+    code: str
+
+    @property
+    def is_python(self) -> bool:
+        return (self.info.split() or [""])[0].lower() in _PY_TAGS
+
+    @property
+    def is_untagged(self) -> bool:
+        return not self.info.strip()
+
+
+def find_blocks(text: str) -> list[Block]:
+    """Closed fenced blocks in order (CommonMark-style fences, no nesting)."""
+    blocks: list[Block] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        m = _FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        fence = m.group("fence")
+        body: list[str] = []
+        j = i + 1
+        closed = False
+        while j < len(lines):
+            stripped = lines[j].strip()
+            if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
+                closed = True
+                break
+            body.append(lines[j])
+            j += 1
+        if not closed:
+            break
+        blocks.append(Block(info=m.group("info").strip(), code="\n".join(body) + "\n"))
+        i = j + 1
+    return blocks
+
+
+def _parse(code: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Module-level statements, looking into if/try/with blocks (conditional definitions)."""
+    out: list[ast.stmt] = []
+    for node in body:
+        out.append(node)
+        if isinstance(node, (ast.If, ast.While, ast.For)):
+            out += _top_level(node.body) + _top_level(node.orelse)
+        elif isinstance(node, ast.Try):
+            out += _top_level(node.body) + _top_level(node.orelse) + _top_level(node.finalbody)
+            for handler in node.handlers:
+                out += _top_level(handler.body)
+        elif isinstance(node, ast.With):
+            out += _top_level(node.body)
+    return out
+
+
+def _binds(node: ast.stmt, name: str) -> bool:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name == name
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t))
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return any((alias.asname or alias.name.split(".")[0]) == name for alias in node.names)
+    return False
+
+
+def defines_entry(tree: ast.Module, entry: EntryPoint) -> bool:
+    """True when the module binds the entry point's name (and, for a class, the method)."""
+    for node in _top_level(tree.body):
+        if not _binds(node, entry.defined_name):
+            continue
+        if entry.class_name is None:
+            return True
+        if isinstance(node, ast.ClassDef):
+            if any(_binds(n, entry.function) for n in _top_level(node.body)):
+                return True
+            if node.bases:  # the method may be inherited; let the tests decide
+                return True
+        else:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The outcome of looking at a response without running it."""
+
+    verdict: Verdict | None  # format_error or no_entity; None when the code should run
+    code: str | None
+    message: str = ""
+
+
+def extract_code(response: str) -> str | None:
+    """The code block that counts (see the module docstring), or None for a format error."""
+    blocks = find_blocks(response)
+    candidates = [b for b in blocks if b.is_python] or [b for b in blocks if b.is_untagged]
+    if not candidates:
+        return None
+    return candidates[-1].code
+
+
+def triage(response: str, entry: EntryPoint) -> Extraction:
+    """Extract the code and give format_error / no_entity where they apply."""
+    blocks = find_blocks(response)
+    candidates = [b for b in blocks if b.is_python] or [b for b in blocks if b.is_untagged]
+    if not candidates:
+        return Extraction(Verdict.format_error, None, "no fenced python code block")
+    for block in reversed(candidates):
+        tree = _parse(block.code)
+        if tree is not None and defines_entry(tree, entry):
+            return Extraction(None, block.code)
+    code = candidates[-1].code
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        return Extraction(Verdict.no_entity, code, f"SyntaxError: {exc.msg} (line {exc.lineno})")
+    except (ValueError, MemoryError, RecursionError) as exc:
+        return Extraction(Verdict.no_entity, code, f"{type(exc).__name__} while parsing")
+    return Extraction(Verdict.no_entity, code, f"code does not define {entry.defined_name!r}")
+
+
+def normalize(code: str) -> str:
+    """Canonical form: the AST without positions, so formatting and comments do not matter."""
+    tree = _parse(code)
+    if tree is None:
+        return code
+    return ast.dump(tree, annotate_fields=False, include_attributes=False)
+
+
+def code_digest(code: str) -> str:
+    """Hash of the normalised code: identical programs share one measurement."""
+    return hashlib.sha256(normalize(code).encode()).hexdigest()[:32]

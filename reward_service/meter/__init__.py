@@ -1,0 +1,10 @@
+"""Meters: how the instructions of a candidate's run are counted."""
+
+from __future__ import annotations
+
+from .base import Meter, Reading
+from .callgrind import CallgrindMeter
+from .hardware import HardwareMeter, probe
+from .native import build_extension
+
+__all__ = ["Meter", "Reading", "CallgrindMeter", "HardwareMeter", "probe", "build_extension"]

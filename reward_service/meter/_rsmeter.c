@@ -1,0 +1,109 @@
+/*
+ * _rsmeter: the smallest possible native piece of the meter.
+ *
+ * Runs inside the sandbox. The harness calls start() exactly once per process, just
+ * before the candidate's code: under valgrind (callgrind) it zeroes the counters of
+ * every thread, so the count covers the candidate's module, its calls and the encoding
+ * of its outputs, and nothing of interpreter start-up or input decoding. A second call
+ * (a candidate trying to zero its own work) is refused, and the flag is inherited by
+ * forked children. Outside valgrind the client request is a no-op.
+ *
+ * The hardware-counter path (perf_event_open) is used by the zygote, never by the
+ * measured process: the counter is opened for the child's pid from the parent, so the
+ * candidate holds no descriptor it could disable or read.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
+#include <valgrind/valgrind.h>
+#include <valgrind/callgrind.h>
+
+static int started = 0;
+
+static PyObject *rs_start(PyObject *self, PyObject *noargs) {
+    if (started) {
+        PyErr_SetString(PyExc_PermissionError, "the meter was already started in this process");
+        return NULL;
+    }
+    started = 1;
+    CALLGRIND_ZERO_STATS;
+    Py_RETURN_NONE;
+}
+
+static PyObject *rs_on_valgrind(PyObject *self, PyObject *noargs) {
+    return PyLong_FromLong((long)RUNNING_ON_VALGRIND);
+}
+
+static PyObject *rs_set_subreaper(PyObject *self, PyObject *noargs) {
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    Py_RETURN_NONE;
+}
+
+static PyObject *rs_set_undumpable(PyObject *self, PyObject *noargs) {
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    Py_RETURN_NONE;
+}
+
+/* perf_open(pid) -> fd: user-space retired instructions of pid and its future children,
+ * created disabled. */
+static PyObject *rs_perf_open(PyObject *self, PyObject *args) {
+    int pid;
+    if (!PyArg_ParseTuple(args, "i", &pid))
+        return NULL;
+    struct perf_event_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.size = sizeof(attr);
+    attr.type = PERF_TYPE_HARDWARE;
+    attr.config = PERF_COUNT_HW_INSTRUCTIONS;
+    attr.disabled = 1;
+    attr.inherit = 1;
+    attr.exclude_kernel = 1;
+    attr.exclude_hv = 1;
+    long fd = syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+    if (fd < 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    return PyLong_FromLong(fd);
+}
+
+static PyObject *rs_perf_enable(PyObject *self, PyObject *args) {
+    int fd;
+    if (!PyArg_ParseTuple(args, "i", &fd))
+        return NULL;
+    if (ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    Py_RETURN_NONE;
+}
+
+static PyObject *rs_perf_read(PyObject *self, PyObject *args) {
+    int fd;
+    if (!PyArg_ParseTuple(args, "i", &fd))
+        return NULL;
+    unsigned long long value = 0;
+    ssize_t n = read(fd, &value, sizeof(value));
+    if (n != (ssize_t)sizeof(value))
+        return PyErr_SetFromErrno(PyExc_OSError);
+    return PyLong_FromUnsignedLongLong(value);
+}
+
+static PyMethodDef methods[] = {
+    {"start", rs_start, METH_NOARGS, "Zero the callgrind counters once; refuse afterwards."},
+    {"on_valgrind", rs_on_valgrind, METH_NOARGS, "Nonzero when running under valgrind."},
+    {"set_subreaper", rs_set_subreaper, METH_NOARGS, "Adopt orphaned descendants."},
+    {"set_undumpable", rs_set_undumpable, METH_NOARGS, "Forbid ptrace and /proc/pid/mem access."},
+    {"perf_open", rs_perf_open, METH_VARARGS, "Open a disabled, inherited instruction counter on pid."},
+    {"perf_enable", rs_perf_enable, METH_VARARGS, "Enable a counter."},
+    {"perf_read", rs_perf_read, METH_VARARGS, "Read a counter's value."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_rsmeter", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__rsmeter(void) { return PyModule_Create(&module); }

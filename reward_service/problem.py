@@ -1,0 +1,214 @@
+"""The problem format: what a coding problem carries so its responses can be scored.
+
+A problem is a pydantic model stored as JSON (one problem) or JSONL (one per line).
+Everything in it is *trusted*: reference solutions, generators and checkers come from the
+operator, never from a model. Candidate code is the only untrusted input.
+
+Inputs are JSON values. ``args`` are positional arguments, ``kwargs`` keyword arguments.
+Where a value cannot be written as JSON (a LeetCode ``TreeNode``, say), a test gives
+``expr`` instead: a trusted Python expression evaluated inside the sandbox, after
+``setup``, to a ``(args, kwargs)`` pair.
+
+Expected outputs are either given (``expected``) or computed once from ``reference`` and
+cached by the scorer under the problem's version. They never enter the sandbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .errors import InvalidProblem
+
+__all__ = [
+    "CallInput",
+    "Case",
+    "Comparison",
+    "Performance",
+    "Limits",
+    "Problem",
+    "EntryPoint",
+    "load_problems",
+    "dump_problems",
+]
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class CallInput(BaseModel):
+    """One call of the entry point."""
+
+    model_config = _STRICT
+
+    args: list[Any] = Field(default_factory=list, description="Positional arguments (JSON).")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments (JSON).")
+    expr: str | None = Field(
+        default=None,
+        description="Trusted Python expression, evaluated after `setup`, giving (args, kwargs); "
+        "used instead of args/kwargs for values JSON cannot hold.",
+    )
+
+
+class Case(CallInput):
+    """A correctness test: an input, and its expected output if known."""
+
+    expected: Any = Field(
+        default=None, description="Expected output (tagged JSON, see sandbox.wire)."
+    )
+    has_expected: bool = Field(
+        default=False, description="True when `expected` is given; else the reference computes it."
+    )
+    hidden: bool = Field(default=True, description="False for the tests shown in the prompt.")
+
+
+class Comparison(BaseModel):
+    """How an output is compared with the expected one (always on the trusted side)."""
+
+    model_config = _STRICT
+
+    mode: Literal["exact", "float", "checker"] = "exact"
+    atol: float = Field(default=0.0, ge=0.0, description="Absolute tolerance for floats (mode float).")
+    rtol: float = Field(default=0.0, ge=0.0, description="Relative tolerance for floats (mode float).")
+    checker: str | None = Field(
+        default=None,
+        description="Trusted Python source defining `check(inp, expected, actual) -> bool` (mode checker).",
+    )
+
+
+class Performance(BaseModel):
+    """High-contrast inputs: large inputs on which instruction counts separate complexity classes."""
+
+    model_config = _STRICT
+
+    inputs: list[CallInput] = Field(default_factory=list, description="Explicit performance inputs.")
+    generator: str | None = Field(
+        default=None,
+        description="Trusted Python source defining `generate(scale: int, seed: int)` that returns "
+        "a dict {'args': [...], 'kwargs': {...}} for one input. Runs in the sandbox, not counted.",
+    )
+    scale: int = Field(default=1, ge=1, description="Size parameter passed to the generator.")
+    seeds: list[int] = Field(default_factory=lambda: [0], description="One generated input per seed.")
+    check_outputs: bool = Field(
+        default=True,
+        description="Compare outputs on performance inputs with the reference's (needs `reference`).",
+    )
+
+    @property
+    def count(self) -> int:
+        return len(self.inputs) + (len(self.seeds) if self.generator else 0)
+
+
+class Limits(BaseModel):
+    model_config = _STRICT
+
+    time_s: float = Field(default=10.0, gt=0, le=600, description="CPU seconds per correctness run.")
+    perf_time_s: float = Field(
+        default=120.0, gt=0, le=1800, description="CPU seconds per metered run (software meter is ~50x slower)."
+    )
+    memory_mb: int = Field(default=1024, ge=32, le=65536, description="Address-space limit per run.")
+
+
+class EntryPoint(BaseModel):
+    """Parsed entry point: `name` (a function) or `Solution().name` (a method)."""
+
+    model_config = _STRICT
+
+    function: str
+    class_name: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> EntryPoint:
+        text = text.strip()
+        if "." in text:
+            owner, _, method = text.partition(".")
+            owner = owner.removesuffix("()")
+            if not owner.isidentifier() or not method.isidentifier():
+                raise InvalidProblem(f"bad entry point {text!r}")
+            return cls(function=method, class_name=owner)
+        if not text.isidentifier():
+            raise InvalidProblem(f"bad entry point {text!r}")
+        return cls(function=text)
+
+    @property
+    def defined_name(self) -> str:
+        """The module-level name the candidate must define."""
+        return self.class_name or self.function
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=200, examples=["Mbpp/2"])
+    prompt: str = Field(default="", description="The problem statement shown to the model.")
+    entry_point: str = Field(
+        description="A module-level function name, or `Solution().method` (LeetCode style).",
+        examples=["similar_elements", "Solution().twoSum"],
+    )
+    setup: str = Field(
+        default="",
+        description="Trusted code run before the candidate's module (imports, helper classes).",
+    )
+    tests: list[Case] = Field(default_factory=list, description="Correctness tests.")
+    reference: str | None = Field(
+        default=None, description="Trusted reference solution; computes missing expected outputs."
+    )
+    comparison: Comparison = Field(default_factory=Comparison)
+    performance: Performance | None = None
+    limits: Limits = Field(default_factory=Limits)
+    output_encoder: str | None = Field(
+        default=None,
+        description="Trusted source defining `encode(value)` that turns an output JSON cannot hold "
+        "(a linked list, a tree) into a JSON value, applied in the sandbox before encoding.",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Problem:
+        EntryPoint.parse(self.entry_point)
+        if not self.tests:
+            raise InvalidProblem(f"problem {self.id!r} has no tests")
+        if any(not t.has_expected for t in self.tests) and self.reference is None:
+            raise InvalidProblem(f"problem {self.id!r}: tests without expected outputs need a reference")
+        if self.comparison.mode == "checker" and not self.comparison.checker:
+            raise InvalidProblem(f"problem {self.id!r}: comparison mode checker needs `checker`")
+        if self.performance and self.performance.check_outputs and self.reference is None:
+            raise InvalidProblem(f"problem {self.id!r}: checked performance outputs need a reference")
+        return self
+
+    @property
+    def entry(self) -> EntryPoint:
+        return EntryPoint.parse(self.entry_point)
+
+    @property
+    def version(self) -> str:
+        """Content hash: any change to the problem gives a new version (and new cache keys)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def load_problems(path: str | Path) -> list[Problem]:
+    """Read problems from a .json file (one problem or a list) or a .jsonl file."""
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix == ".jsonl":
+            return [Problem.model_validate_json(line) for line in text.splitlines() if line.strip()]
+        data = json.loads(text)
+    except (ValueError, TypeError) as exc:
+        raise InvalidProblem(f"{p}: {exc}") from exc
+    items = data if isinstance(data, list) else [data]
+    return [Problem.model_validate(item) for item in items]
+
+
+def dump_problems(problems: Iterable[Problem], path: str | Path) -> None:
+    with Path(path).open("w", encoding="utf-8") as fh:
+        for problem in problems:
+            fh.write(problem.model_dump_json(exclude_defaults=True) + "\n")
+
+
+def iter_inputs(problem: Problem) -> Iterator[CallInput]:
+    yield from problem.tests

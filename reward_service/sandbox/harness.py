@@ -1,0 +1,526 @@
+"""The in-sandbox harness: a zygote that forks one fresh process per run (standard library only).
+
+    host (trusted)  --frames on stdin/stdout-->  zygote (sandbox, maybe under valgrind)
+                                                   └─ fork → run child: builds its input,
+                                                      starts the meter, runs the candidate,
+                                                      writes one result frame, exits
+
+The zygote never runs candidate code. Each child is a fresh fork of a zygote that is in
+the same state for every run, so nothing a candidate computes (``lru_cache``, globals,
+files in the scratch directory, processes left behind) reaches the next run: the zygote
+wipes the scratch directory and kills every leftover process in its PID namespace after
+each run.
+
+A child reports only the candidate's *outputs* (tagged JSON). Expected outputs never enter
+the sandbox; the host compares. Before the candidate runs, the child closes every
+descriptor but its result pipe, sets its rlimits, and installs an audit hook that refuses
+native code (ctypes, cffi), running programs, signalling other processes, touching files
+outside the scratch directory, and reading the meter's directory.
+
+Frames: 4-byte big-endian length, then UTF-8 JSON.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import resource
+import select
+import signal
+import struct
+import sys
+import time
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+import wire  # noqa: E402  (sibling module; the harness runs as a script)
+
+try:  # the meter's native helper; absent only for correctness-only sandboxes
+    import _rsmeter  # type: ignore[import-not-found]  # noqa: E402
+except ImportError:  # pragma: no cover - depends on the image
+    _rsmeter = None
+
+SCRATCH = os.environ.get("RS_SCRATCH", "/tmp")
+METER_DIR = os.environ.get("RS_METER_DIR", "/meter")
+MODE = os.environ.get("RS_MODE", "plain")  # plain | callgrind | perf
+_HDR = struct.Struct(">I")
+MAX_FRAME = 256 << 20
+
+
+# ---------------------------------------------------------------- framing
+def _read_exact(fd: int, n: int) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return bytes(buf)
+
+
+def read_frame(fd: int) -> Any:
+    (n,) = _HDR.unpack(_read_exact(fd, 4))
+    if n > MAX_FRAME:
+        raise ValueError("frame too large")
+    return json.loads(_read_exact(fd, n))
+
+
+def write_frame(fd: int, obj: Any) -> None:
+    data = json.dumps(obj, separators=(",", ":")).encode()
+    view = memoryview(_HDR.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+# ---------------------------------------------------------------- the child's rules
+_DENIED_MODULES = frozenset({"ctypes", "_ctypes", "cffi", "_cffi_backend", "_rsmeter", "_posixsubprocess"})
+_DENIED_EVENTS = frozenset(
+    {
+        "os.exec", "os.posix_spawn", "os.spawn", "os.system", "os.startfile", "subprocess.Popen",
+        "os.kill", "os.killpg", "signal.pthread_kill", "sys.addaudithook", "os.fork_exec",
+        "os.chroot", "os.setuid", "os.setgid", "os.setsid", "os.setpgid", "sys.remote_exec",
+        "os.link", "os.symlink", "os.chown", "os.lchown", "os.chflags", "os.lchflags",
+        "fcntl.ioctl", "os.mknod", "os.mkfifo",
+    }
+)
+_PATH_EVENTS = {
+    "open": 0, "os.remove": 0, "os.rename": 0, "os.replace": 0, "os.rmdir": 0, "os.mkdir": 0,
+    "os.listdir": 0, "os.scandir": 0, "os.chmod": 0, "os.truncate": 0, "os.utime": 0,
+    "shutil.rmtree": 0, "shutil.copyfile": 1, "shutil.move": 1, "os.walk": 0,
+}
+_WRITE_EVENTS = {"os.remove", "os.rename", "os.replace", "os.rmdir", "os.mkdir", "os.chmod",
+                 "os.truncate", "os.utime", "shutil.rmtree", "shutil.copyfile", "shutil.move"}
+
+
+class PolicyViolation(PermissionError):
+    """The candidate did something the sandbox forbids."""
+
+
+def install_policy(scratch: str, meter_dir: str) -> None:
+    """An audit hook, which no later Python code can remove, enforcing the child's rules."""
+    realpath = os.path.realpath
+    scratch_prefix = realpath(scratch).rstrip("/") + "/"
+    meter_prefix = realpath(meter_dir).rstrip("/") + "/"
+    fspath = os.fspath
+    self_pid = str(os.getpid())
+
+    def in_dir(path: str, prefix: str) -> bool:
+        return (path.rstrip("/") + "/").startswith(prefix)
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event in _DENIED_EVENTS or event.startswith("ctypes.") or event.startswith("cffi"):
+            raise PolicyViolation(f"sandbox policy: {event} is not allowed")
+        if event == "import":
+            name = args[0]
+            if isinstance(name, str) and name.split(".")[0] in _DENIED_MODULES:
+                raise PolicyViolation(f"sandbox policy: importing {name} is not allowed")
+            filename = args[1] if len(args) > 1 else None
+            if isinstance(filename, str) and in_dir(realpath(filename), scratch_prefix):
+                raise PolicyViolation("sandbox policy: importing from the scratch directory is not allowed")
+            return
+        pos = _PATH_EVENTS.get(event)
+        if pos is None or len(args) <= pos:
+            return
+        target = args[pos]
+        if isinstance(target, int):  # an open descriptor (os.listdir(fd), open(fd))
+            return
+        try:
+            path = realpath(fspath(target))
+        except (TypeError, ValueError):
+            return
+        if in_dir(path, meter_prefix):
+            raise PolicyViolation("sandbox policy: the meter's files are out of bounds")
+        if path.startswith("/proc/") and not (
+            path.startswith("/proc/self/") or path.startswith(f"/proc/{self_pid}/")
+        ):
+            raise PolicyViolation("sandbox policy: other processes are out of bounds")
+        writing = event in _WRITE_EVENTS
+        if event == "open" and len(args) > 1:
+            mode, flags = args[1], args[2] if len(args) > 2 else 0
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC) != 0
+            )
+        if writing and not in_dir(path, scratch_prefix) and path not in ("/dev/null",):
+            raise PolicyViolation(f"sandbox policy: writing outside {scratch} is not allowed")
+
+    sys.addaudithook(hook)
+
+
+# ---------------------------------------------------------------- running a candidate
+def _limits(lim: dict[str, Any]) -> None:
+    def cap(which: int, value: int) -> None:
+        soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        try:
+            resource.setrlimit(which, (value, value))
+        except ValueError:  # valgrind reports its own reserved limits; lower the soft one
+            resource.setrlimit(which, (min(value, soft) if soft != resource.RLIM_INFINITY else value, hard))
+
+    cpu = max(1, int(lim["cpu_s"] + 0.999))
+    soft_cpu, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1 if hard_cpu == resource.RLIM_INFINITY else hard_cpu))
+    if lim.get("memory_mb"):
+        cap(resource.RLIMIT_AS, int(lim["memory_mb"]) << 20)
+    cap(resource.RLIMIT_NOFILE, int(lim["nofile"]))
+    cap(resource.RLIMIT_FSIZE, int(lim["fsize"]))
+    cap(resource.RLIMIT_CORE, 0)
+    if lim.get("nproc"):
+        cap(resource.RLIMIT_NPROC, int(lim["nproc"]))
+
+
+def _build_inputs(req: dict[str, Any], ns: dict[str, Any]) -> list[tuple[list[Any], dict[str, Any]]]:
+    out: list[tuple[list[Any], dict[str, Any]]] = []
+    gen = req.get("generator")
+    if gen:
+        gns: dict[str, Any] = {"__name__": "__generator__"}
+        exec(compile(gen, "<generator>", "exec"), gns)  # trusted source
+        made = gns["generate"](int(req["scale"]), int(req["seed"]))
+        out.append((list(made.get("args", [])), dict(made.get("kwargs", {}))))
+        return out
+    for item in req["inputs"]:
+        if item.get("expr"):
+            args, kwargs = eval(item["expr"], ns)  # trusted expression, evaluated after setup
+            out.append((list(args), dict(kwargs)))
+        else:
+            out.append((list(item.get("args", [])), dict(item.get("kwargs", {}))))
+    return out
+
+
+def _exc_name(exc: BaseException) -> str:
+    return type(exc).__name__[:80]
+
+
+def run_child(req: dict[str, Any], result_fd: int, ready_fd: int | None, go_fd: int | None) -> None:
+    """Runs in the forked child. Never returns: exits the process."""
+    exit_ = os._exit
+    write = os.write
+    try:
+        os.chdir(SCRATCH)
+        setup_ns: dict[str, Any] = {"__name__": "__setup__", "__builtins__": __builtins__}
+        if req.get("setup"):
+            exec(compile(req["setup"], "<setup>", "exec"), setup_ns)  # trusted
+        calls = _build_inputs(req, setup_ns)
+        encoder = None
+        if req.get("output_encoder"):
+            enc_ns: dict[str, Any] = dict(setup_ns)
+            exec(compile(req["output_encoder"], "<encoder>", "exec"), enc_ns)  # trusted
+            encoder = enc_ns["encode"]
+        code = compile(req["code"], "<candidate>", "exec", dont_inherit=True)
+    except BaseException as exc:  # noqa: BLE001 - harness failure: the host maps it
+        write_frame(result_fd, {"harness_error": f"{_exc_name(exc)}: {str(exc)[:300]}"})
+        exit_(0)
+    entry = req["entry"]
+    _limits(req["limits"])
+    install_policy(SCRATCH, METER_DIR)
+    if ready_fd is not None and go_fd is not None:  # hardware counters: enabled for this pid now
+        write(ready_fd, b"R")
+        os.read(go_fd, 1)
+        os.close(go_fd)
+        os.close(ready_fd)
+    if MODE == "callgrind" and _rsmeter is not None:
+        _rsmeter.start()
+    # ---- measured region: the candidate's module, its calls, the encoding of its outputs
+    results: list[Any] = []
+    status = "ok"
+    detail: dict[str, Any] = {}
+    try:
+        ns: dict[str, Any] = dict(setup_ns)
+        ns["__name__"] = "__candidate__"
+        exec(code, ns)
+        owner = ns.get(entry["class_name"] or entry["function"])
+        if owner is None:
+            raise NameError(f"name {entry['class_name'] or entry['function']!r} is not defined")
+        fn = getattr(owner(), entry["function"]) if entry["class_name"] else owner
+        for index, (args, kwargs) in enumerate(calls):
+            detail["index"] = index
+            value = fn(*args, **kwargs)
+            if encoder is not None:
+                value = encoder(value)
+            results.append(wire.encode(value))
+        payload = json.dumps({"status": "ok", "outputs": results}, separators=(",", ":"))
+    except MemoryError:
+        status = "memory"
+    except RecursionError as exc:
+        status, detail["exception"], detail["message"] = "error", "RecursionError", str(exc)[:200]
+    except BaseException as exc:  # noqa: BLE001 - the candidate raised (SystemExit included)
+        status, detail["exception"] = "error", _exc_name(exc)
+        try:
+            detail["message"] = str(exc)[:200]
+        except BaseException:  # noqa: BLE001 - a hostile __str__
+            detail["message"] = ""
+    if status != "ok":
+        payload = json.dumps({"status": status, "outputs": [], **detail}, default=str)
+    data = payload.encode()
+    try:
+        write_frame_bytes(result_fd, data)
+    except BaseException:  # noqa: BLE001
+        exit_(3)
+    exit_(0)
+
+
+def write_frame_bytes(fd: int, data: bytes) -> None:
+    view = memoryview(_HDR.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+# ---------------------------------------------------------------- the zygote
+_STATUS = struct.Struct(">iiddqqqq")  # pid, wait status, utime, stime, maxrss, leftovers, count, errno
+REQUEST_FILE = ".rs-request.json"
+
+
+def _wipe(path: str) -> None:
+    for entry in os.scandir(path):
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                _wipe(entry.path)
+                os.rmdir(entry.path)
+            else:
+                os.unlink(entry.path)
+        except FileNotFoundError:
+            pass
+
+
+def _ancestors() -> set[int]:
+    keep = {1, os.getpid()}
+    pid = os.getpid()
+    while pid > 1:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                pid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+        keep.add(pid)
+    return keep
+
+
+def _kill_leftovers(child: int, keep: set[int]) -> int:
+    """Kill every process the run left behind; returns how many there were.
+
+    In a PID namespace of our own (bubblewrap, a container) that is every process but the
+    zygote's; elsewhere it is the child's process group.
+    """
+    killed = 0
+    if os.environ.get("RS_PIDNS") == "1":
+        for name in os.listdir("/proc"):
+            if name.isdigit() and int(name) not in keep:
+                try:
+                    os.kill(int(name), signal.SIGKILL)
+                    killed += 1
+                except (ProcessLookupError, PermissionError):
+                    pass
+    else:
+        try:
+            os.killpg(child, signal.SIGKILL)
+            killed = 1
+        except (ProcessLookupError, PermissionError):
+            pass
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG if not killed else 0)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+    return killed
+
+
+def _child(result_w: int, ready_w: int | None, go_r: int | None) -> None:
+    """First steps of a fresh run process: take the request, shed the zygote's descriptors."""
+    try:
+        os.setpgid(0, 0)
+        path = os.path.join(SCRATCH, REQUEST_FILE)
+        with open(path, "rb") as fh:
+            req = json.loads(fh.read())
+        os.unlink(path)
+        keep = {result_w} | ({ready_w, go_r} - {None})
+        devnull = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(devnull, 0)
+        out = os.open(os.path.join(SCRATCH, ".stdout"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        for fd in range(3, 1024):
+            if fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        run_child(req, result_w, ready_w, go_r)
+    except BaseException:  # noqa: BLE001 - report the harness's own failure
+        import traceback
+
+        try:
+            write_frame(result_w, {"harness_error": traceback.format_exc()[-600:]})
+        except BaseException:  # noqa: BLE001
+            pass
+    finally:
+        os._exit(4)
+
+
+def template(trig_r: int, resp_w: int, result_w: int, ready: tuple[int, int] | None,
+             go: tuple[int, int] | None) -> None:
+    """The template process: forks one run at a time and reports how it ended.
+
+    It does the same work for every run, so every run starts from the same heap state
+    (callgrind counts move by ~2% with the heap state): byte-identical runs for every
+    candidate of a group.
+    """
+    keep = _ancestors()
+    if _rsmeter is not None:
+        _rsmeter.set_subreaper()
+    read, write, fork, wait4, pack = os.read, os.write, os.fork, os.wait4, _STATUS.pack
+    gc.collect()
+    gc.freeze()
+    while True:
+        if not read(trig_r, 1):
+            os._exit(0)
+        pid = fork()
+        if pid == 0:
+            _child(result_w, ready[1] if ready else None, go[0] if go else None)
+        write(resp_w, pack(pid, 0, 0.0, 0.0, 0, 0, -1, 0))
+        counter, count, err = -1, -1, 0
+        if ready is not None and go is not None and _rsmeter is not None:
+            if read(ready[0], 1) == b"R":
+                try:
+                    counter = _rsmeter.perf_open(pid)
+                    _rsmeter.perf_enable(counter)
+                except OSError as exc:
+                    err = exc.errno or -1
+            write(go[1], b"G")
+        _, status, ru = wait4(pid, 0)
+        left = _kill_leftovers(pid, keep)
+        if counter >= 0:
+            try:
+                count = _rsmeter.perf_read(counter)
+            except OSError as exc:
+                err = exc.errno or -1
+            os.close(counter)
+        write(resp_w, pack(pid, status, ru.ru_utime, ru.ru_stime, ru.ru_maxrss, left, count, err))
+
+
+def _unframe(data: bytes) -> Any:
+    """The child's one result frame, or None if it is missing or anything else was written."""
+    if len(data) < 4:
+        return None
+    (n,) = _HDR.unpack(data[:4])
+    if n != len(data) - 4:
+        return None
+    try:
+        obj = json.loads(data[4:])
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _drain(fd: int, buf: bytearray, limit: int) -> bool:
+    """Read what is buffered in ``fd`` (non-blocking). False once past ``limit``."""
+    while True:
+        ready, _, _ = select.select([fd], [], [], 0)
+        if not ready:
+            return True
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return True
+        buf += chunk
+        if len(buf) > limit:
+            return False
+
+
+def serve(ctl_in: int, ctl_out: int) -> None:
+    """The zygote proper: runs natively, starts the template (under the meter's launcher)."""
+    perf = MODE == "perf" and _rsmeter is not None
+    trig_r, trig_w = os.pipe()
+    resp_r, resp_w = os.pipe()
+    result_r, result_w = os.pipe()
+    ready = os.pipe() if perf else None
+    go = os.pipe() if perf else None
+    launcher = json.loads(os.environ.get("RS_LAUNCHER", "[]"))
+    fds = [trig_r, resp_w, result_w, *(ready or (-1, -1)), *(go or (-1, -1))]
+    import subprocess
+
+    template_proc = subprocess.Popen(
+        [*launcher, sys.executable, "-s", "-B", os.path.abspath(__file__), "template", *map(str, fds)],
+        pass_fds=[fd for fd in fds if fd >= 0], stdin=subprocess.DEVNULL,
+    )
+    for fd in (trig_r, resp_w, result_w):
+        os.close(fd)
+    write_frame(ctl_out, {"hello": True, "pid": template_proc.pid, "zygote_pid": os.getpid(), "mode": MODE})
+    while True:
+        try:
+            req = read_frame(ctl_in)
+        except EOFError:
+            break
+        if req.get("op") == "exit":
+            break
+        write_frame(ctl_out, run_once(req, trig_w, resp_r, result_r))
+    os.close(trig_w)
+    template_proc.wait()
+
+
+def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> dict[str, Any]:
+    _wipe(SCRATCH)
+    with open(os.path.join(SCRATCH, REQUEST_FILE), "w") as fh:
+        json.dump(req, fh)
+    started = time.monotonic()
+    deadline = started + float(req["limits"]["wall_s"])
+    os.write(trig_w, b"x")
+    first = _read_exact(resp_r, _STATUS.size)
+    pid = _STATUS.unpack(first)[0]
+    buf = bytearray()
+    limit: str | None = None
+    killed = False
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 and not killed:
+            limit, killed = "wall", True
+            os.kill(pid, signal.SIGKILL)
+        ready, _, _ = select.select([resp_r, result_r], [], [], max(left, 0.05) if not killed else 1.0)
+        if result_r in ready and limit != "output":
+            if not _drain(result_r, buf, MAX_FRAME) and not killed:
+                limit, killed = "output", True
+                os.kill(pid, signal.SIGKILL)
+        if resp_r in ready:
+            break
+    status_bytes = _read_exact(resp_r, _STATUS.size)
+    _, status, utime, stime, maxrss, leftovers, count, err = _STATUS.unpack(status_bytes)
+    if limit != "output" and not _drain(result_r, buf, MAX_FRAME):
+        limit = "output"
+    report: dict[str, Any] = {
+        "id": req.get("id"), "pid": pid, "wall_s": time.monotonic() - started,
+        "cpu_s": utime + stime, "max_rss_kb": maxrss, "limit": limit, "leftovers": leftovers,
+    }
+    if os.WIFSIGNALED(status):
+        report["signal"] = os.WTERMSIG(status)
+    else:
+        report["exit"] = os.WEXITSTATUS(status)
+    data = bytes(buf)
+    if MODE == "perf" and data[:1] == b"R":
+        data = data[1:]
+    report["result"] = _unframe(data) if limit != "output" else None
+    if count >= 0:
+        report["instructions"] = count
+    if err:
+        report["meter_error"] = f"perf_event_open failed: errno {err}"
+    try:
+        with open(os.path.join(SCRATCH, ".stdout"), "rb") as fh:
+            report["stdout_tail"] = fh.read(2000).decode("utf-8", "replace")
+    except OSError:
+        report["stdout_tail"] = ""
+    return report
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "template":
+        t_r, r_w, res_w, rd_r, rd_w, g_r, g_w = (int(x) for x in sys.argv[2:9])
+        template(t_r, r_w, res_w, (rd_r, rd_w) if rd_r >= 0 else None, (g_r, g_w) if g_r >= 0 else None)
+        sys.exit(0)
+    # Keep the control channel off fds 0/1 so a stray print cannot corrupt it.
+    ctl_in, ctl_out = os.dup(0), os.dup(1)
+    devnull = os.open("/dev/null", os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    serve(ctl_in, ctl_out)

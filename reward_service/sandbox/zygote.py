@@ -1,0 +1,266 @@
+"""The host side of the zygote protocol, shared by every sandbox backend.
+
+A backend knows how to *start* a zygote (bubblewrap, a container) and hands back a
+:class:`Channel`; this module speaks the protocol over it, keeps a pool of warm zygotes,
+turns a zygote's report into a :class:`RunOutcome`, and reads the meter.
+
+Failure policy: if a zygote dies or stops answering during a run, it is replaced and the
+run is tried once more on a fresh zygote; a second failure is a SandboxError (the
+infrastructure's fault, never the candidate's reward).
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import queue
+import select
+import signal
+import struct
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import SandboxError
+from ..meter.base import Meter
+from .base import RunOutcome, RunSpec, RunStatus
+
+__all__ = ["Channel", "Zygote", "ZygotePool", "interpret"]
+
+_HDR = struct.Struct(">I")
+MAX_REPORT = 300 << 20
+
+
+class Channel(abc.ABC):
+    """A byte pipe to one zygote, plus what the host needs to know about it."""
+
+    meter_dir: Path | None  # host path of the zygote's meter directory (callgrind)
+
+    @abc.abstractmethod
+    def write(self, data: bytes) -> None: ...
+
+    @abc.abstractmethod
+    def read(self, n: int, timeout: float) -> bytes:
+        """Up to ``n`` bytes; b"" at EOF; raises TimeoutError."""
+
+    @abc.abstractmethod
+    def alive(self) -> bool: ...
+
+    @abc.abstractmethod
+    def kill(self) -> None:
+        """Stop the zygote and everything in its sandbox. Idempotent."""
+
+
+class FdChannel(Channel):
+    """A channel over a pair of file descriptors (a subprocess's stdin and stdout)."""
+
+    def __init__(self, wfd: int, rfd: int, poll: Callable[[], bool], kill: Callable[[], None],
+                 meter_dir: Path | None) -> None:
+        self._w, self._r, self._poll, self._kill = wfd, rfd, poll, kill
+        self.meter_dir = meter_dir
+
+    def write(self, data: bytes) -> None:
+        import os
+
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._w, view):]
+
+    def read(self, n: int, timeout: float) -> bytes:
+        import os
+
+        ready, _, _ = select.select([self._r], [], [], max(0.0, timeout))
+        if not ready:
+            raise TimeoutError
+        return os.read(self._r, n)
+
+    def alive(self) -> bool:
+        return self._poll()
+
+    def kill(self) -> None:
+        self._kill()
+
+
+class Zygote:
+    """One started zygote: framing, handshake, one run at a time."""
+
+    def __init__(self, channel: Channel, meter: Meter | None, start_timeout: float = 60.0) -> None:
+        self.channel = channel
+        self.meter = meter
+        self.runs = 0
+        hello = self._recv(start_timeout)
+        if not hello.get("hello"):
+            raise SandboxError("zygote did not greet")
+        self.pid = int(hello["pid"])  # the template: its count file is not a run's
+        self.info = hello
+
+    def _send(self, obj: dict[str, Any]) -> None:
+        data = json.dumps(obj, separators=(",", ":")).encode()
+        try:
+            self.channel.write(_HDR.pack(len(data)) + data)
+        except OSError as exc:
+            raise SandboxError(f"zygote unreachable: {exc}") from exc
+
+    def _recv_exact(self, n: int, deadline: float) -> bytes:
+        buf = bytearray()
+        while len(buf) < n:
+            try:
+                chunk = self.channel.read(n - len(buf), deadline - time.monotonic())
+            except TimeoutError as exc:
+                raise SandboxError("zygote did not answer in time") from exc
+            except OSError as exc:
+                raise SandboxError(f"zygote unreachable: {exc}") from exc
+            if not chunk:
+                raise SandboxError("zygote exited")
+            buf += chunk
+        return bytes(buf)
+
+    def _recv(self, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        (n,) = _HDR.unpack(self._recv_exact(4, deadline))
+        if n > MAX_REPORT:
+            raise SandboxError("zygote report too large")
+        try:
+            report = json.loads(self._recv_exact(n, deadline))
+        except ValueError as exc:
+            raise SandboxError("zygote sent a malformed report") from exc
+        if not isinstance(report, dict):
+            raise SandboxError("zygote sent a malformed report")
+        return report
+
+    def run(self, request: dict[str, Any], wall_s: float) -> dict[str, Any]:
+        self.runs += 1
+        request = dict(request, id=self.runs)
+        self._send(request)
+        report = self._recv(wall_s + 60.0)
+        if report.get("id") != self.runs:
+            raise SandboxError("zygote answered out of turn")
+        return report
+
+    def close(self) -> None:
+        try:
+            if self.channel.alive():
+                self._send({"op": "exit"})
+        except SandboxError:
+            pass
+        self.channel.kill()
+
+
+def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
+    """Turn a zygote's report into an outcome. Raises SandboxError for harness failures."""
+    out = RunOutcome(status=RunStatus.crashed, wall_s=float(report.get("wall_s", 0.0)),
+                     cpu_s=float(report.get("cpu_s", 0.0)), limit=report.get("limit"),
+                     leftovers=int(report.get("leftovers", 0) or 0))
+    raw = report.get("result")
+    result = raw if isinstance(raw, dict) else None
+    if result is not None and "harness_error" in result:
+        raise SandboxError(f"harness failed: {result['harness_error']}")
+    sig = report.get("signal")
+    if report.get("limit") == "wall":
+        out.status, out.limit = RunStatus.timeout, "wall"
+    elif report.get("limit") == "output":
+        out.status = RunStatus.output_limit
+    elif sig == signal.SIGXCPU or (sig == signal.SIGKILL and out.cpu_s >= spec.cpu_s):
+        out.status, out.limit = RunStatus.timeout, "cpu"
+    elif sig == signal.SIGXFSZ:
+        out.status, out.limit = RunStatus.output_limit, "output"
+    elif result is None:
+        out.status = RunStatus.crashed
+        out.message = (f"killed by signal {sig}" if sig is not None
+                       else "exited without a result (or corrupted the result channel)")
+    else:
+        status = result.get("status")
+        outputs = result.get("outputs")
+        if status == "ok" and isinstance(outputs, list):
+            expected = 1 if spec.generator else len(spec.inputs)
+            if len(outputs) == expected:
+                out.status, out.outputs = RunStatus.ok, outputs
+            else:
+                out.message = "result has the wrong number of outputs"
+        elif status == "memory":
+            out.status, out.limit = RunStatus.memory, "memory"
+        elif status == "error":
+            out.status = RunStatus.error
+            out.exception = str(result.get("exception") or "Exception")[:80]
+            out.message = str(result.get("message") or "")[:200]
+            idx = result.get("index")
+            out.index = idx if isinstance(idx, int) else None
+            if out.exception == "MemoryError":
+                out.status, out.limit = RunStatus.memory, "memory"
+    return out
+
+
+class ZygotePool:
+    """Warm zygotes of one kind (plain or metering); one run per zygote at a time."""
+
+    def __init__(self, start: Callable[[int], Zygote], size: int, mode: str, meter: Meter | None,
+                 runs_per_zygote: int = 10_000, warmup: RunSpec | None = None,
+                 wall_factor: float = 3.0, limits: tuple[int, int, int] = (32, 64, 8 << 20)) -> None:
+        self._start = start
+        self._mode = mode
+        self._meter = meter
+        self._runs_per_zygote = runs_per_zygote
+        self._warmup = warmup
+        self._wall_factor = wall_factor
+        self._limits = limits
+        self._idle: queue.LifoQueue[tuple[int, Zygote | None]] = queue.LifoQueue()
+        self._lock = threading.Lock()
+        self._all: dict[int, Zygote] = {}
+        self._closed = False
+        for slot in range(size):
+            self._idle.put((slot, None))  # started lazily
+
+    def _fresh(self, slot: int) -> Zygote:
+        zyg = self._start(slot)
+        with self._lock:
+            self._all[slot] = zyg
+        if self._warmup is not None:  # the first run after start is not representative
+            self._raw_run(zyg, self._warmup)
+        return zyg
+
+    def _raw_run(self, zyg: Zygote, spec: RunSpec) -> RunOutcome:
+        nproc, nofile, fsize = self._limits
+        wall = max(5.0, spec.cpu_s * self._wall_factor)
+        report = zyg.run(spec.to_request(wall, nproc, nofile, fsize), wall)
+        outcome = interpret(report, spec, self._mode)
+        if spec.measure and self._meter is not None:
+            meter_dir = zyg.channel.meter_dir
+            if meter_dir is None and self._meter.mode == "callgrind":
+                raise SandboxError("metering zygote without a meter directory")
+            reading = self._meter.read(report, meter_dir or Path("/nonexistent"), zyg.pid)
+            outcome.instructions, outcome.meter_error = reading.instructions, reading.error
+        return outcome
+
+    def run(self, spec: RunSpec) -> RunOutcome:
+        if self._closed:
+            raise SandboxError("sandbox is closed")
+        slot, zyg = self._idle.get()
+        try:
+            last: SandboxError | None = None
+            for _attempt in range(2):
+                try:
+                    if zyg is None or not zyg.channel.alive() or zyg.runs >= self._runs_per_zygote:
+                        if zyg is not None:
+                            zyg.close()
+                        zyg = None
+                        zyg = self._fresh(slot)
+                    return self._raw_run(zyg, spec)
+                except SandboxError as exc:
+                    last = exc
+                    if zyg is not None:
+                        zyg.close()
+                    zyg = None
+            assert last is not None
+            raise last
+        finally:
+            self._idle.put((slot, zyg))
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            zygotes = list(self._all.values())
+            self._all.clear()
+        for zyg in zygotes:
+            zyg.close()

@@ -1,0 +1,325 @@
+"""The scoring core: from a problem and a model's responses to the paper's rewards.
+
+    response --triage--> format_error | no_entity | code
+    code --correctness run (one fresh process, every test)--> wrong_answer | runtime_error | ...
+         --metered runs (one fresh process per performance input)--> N (aggregated)
+    group --reward.reward_for--> rewards
+
+Expected outputs come from the problem or from its trusted reference (run once per
+problem version, in the sandbox too, and cached). Identical code (same normalised AST)
+is measured once per problem version. An infrastructure failure gives ``sandbox_error``
+(reward null), never a score.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from .compare import outputs_match
+from .errors import InfrastructureError, InvalidProblem, MeterUnavailable, SandboxError
+from .extract import Extraction, code_digest, defines_entry, triage
+from .meter import CallgrindMeter, HardwareMeter, Meter, build_extension
+from .problem import Problem
+from .results import Aggregate, Diagnostic, GroupResult, GroupSummary, Measurement, ResponseResult, ScoreOptions
+from .reward import aggregate_counts, apply_rounding, reward_for, score_of
+from .sandbox.base import RunOutcome, RunSpec, RunStatus, Sandbox
+from .settings import Settings, get_settings
+from .verdict import Verdict
+
+__all__ = ["Scorer", "assemble_group", "triage_to_measurement", "make_meter", "make_sandbox"]
+
+log = logging.getLogger(__name__)
+
+
+def make_meter(settings: Settings) -> tuple[Meter, Any]:
+    """The meter the settings ask for, and the native helper it needs. ``auto``: perf, else callgrind."""
+    python = settings.sandbox.python
+    extension = build_extension(python, settings.data_dir / "native")
+    choice = settings.meter.backend
+    if choice in ("auto", "perf"):
+        try:
+            return HardwareMeter(python, extension), extension
+        except MeterUnavailable as exc:
+            if choice == "perf":
+                raise
+            log.info("hardware counters unavailable (%s); using callgrind", exc.message)
+    return CallgrindMeter(settings.meter.valgrind), extension
+
+
+def make_sandbox(settings: Settings) -> Sandbox:
+    meter, extension = make_meter(settings)
+    if settings.sandbox.backend == "docker":
+        from .sandbox.docker_backend import DockerSandbox  # optional dependency: the docker SDK
+
+        return DockerSandbox(settings, meter)
+    from .sandbox.embedded import EmbeddedSandbox
+
+    return EmbeddedSandbox(settings.sandbox, meter, extension)
+
+
+def triage_to_measurement(extraction: Extraction) -> Measurement | None:
+    """A Measurement for responses that never run (format_error, no_entity), else None."""
+    if extraction.verdict is None:
+        return None
+    return Measurement(verdict=extraction.verdict, diagnostic=Diagnostic(message=extraction.message))
+
+
+def assemble_group(problem: Problem, items: Sequence[Measurement], options: ScoreOptions) -> GroupResult:
+    """Rewards of one group from one Measurement per response, in order."""
+    verdicts = [m.verdict for m in items]
+    counts = [m.instructions if options.measure else None for m in items]
+    rewards = reward_for(verdicts, counts)
+    results = [
+        ResponseResult(
+            index=i, reward=apply_rounding(r, options.round_digits), verdict=m.verdict,
+            instructions=m.instructions, score=score_of(m.instructions) if m.instructions else None,
+            per_input=list(m.per_input), diagnostic=m.diagnostic,
+        )
+        for i, (m, r) in enumerate(zip(items, rewards, strict=True))
+    ]
+    tally: dict[Verdict, int] = {}
+    for v in verdicts:
+        tally[v] = tally.get(v, 0) + 1
+    passing = [m.instructions for m in items if m.verdict is Verdict.passed and m.instructions]
+    real = [r.reward for r in results if r.reward is not None]
+    summary = GroupSummary(
+        verdicts=tally, passed=tally.get(Verdict.passed, 0),
+        mean_reward=sum(real) / len(real) if real else None,
+        min_instructions=min(passing) if passing else None,
+        max_instructions=max(passing) if passing else None,
+    )
+    return GroupResult(problem_id=problem.id, problem_version=problem.version, results=results, summary=summary)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Trusted outputs of one problem version."""
+
+    tests: list[Any]  # tagged JSON, one per test
+    perf: list[Any]  # one per performance input ([] when not checked)
+
+
+def _failure(outcome: RunOutcome, what: str, index_offset: int = 0) -> Measurement:
+    """The verdict of a run that did not produce its outputs."""
+    d = Diagnostic(exception=outcome.exception)
+    if outcome.index is not None:
+        d.test_index = outcome.index + index_offset
+    if outcome.status is RunStatus.timeout:
+        d.limit = "wall" if outcome.limit == "wall" else "cpu"
+        d.message = f"time limit exceeded ({d.limit}) in the {what}"
+        return Measurement(verdict=Verdict.timeout, diagnostic=d)
+    if outcome.status is RunStatus.memory:
+        d.limit, d.message = "memory", f"memory limit exceeded in the {what}"
+        return Measurement(verdict=Verdict.memory_exceeded, diagnostic=d)
+    if outcome.status is RunStatus.output_limit:
+        d.limit, d.message = "output", f"output limit exceeded in the {what}"
+        return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
+    if outcome.status is RunStatus.error:
+        d.message = f"{outcome.exception}: {outcome.message}"[:300] + f" (in the {what})"
+        return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
+    d.message = f"{outcome.message or 'the run crashed'} (in the {what})"
+    return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
+
+
+class Scorer:
+    """Scores code against problems. Thread-safe; one per process is enough."""
+
+    def __init__(self, settings: Settings | None = None, sandbox: Sandbox | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.sandbox = sandbox or make_sandbox(self.settings)
+        self._expected: dict[str, Expected] = {}
+        self._expected_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=self.settings.sandbox.concurrency,
+                                        thread_name_prefix="scorer")
+        #: how many codes were actually run (the result cache and dedup skip the rest)
+        self.evaluations = 0
+
+    @property
+    def meter_name(self) -> str:
+        return self.sandbox.meter_name
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.sandbox.close()
+
+    def __enter__(self) -> Scorer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ expected outputs
+    def expected(self, problem: Problem) -> Expected:
+        """Expected outputs of ``problem``, computed once from its reference when needed."""
+        key = problem.version
+        with self._lock:
+            if key in self._expected:
+                return self._expected[key]
+            lock = self._expected_locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                if key in self._expected:
+                    return self._expected[key]
+            value = self._compute_expected(problem)
+            with self._lock:
+                self._expected[key] = value
+        return value
+
+    def _reference_run(self, problem: Problem, spec: RunSpec, what: str) -> list[Any]:
+        outcome = self.sandbox.run_untrusted(spec)
+        if outcome.status is not RunStatus.ok:
+            raise InvalidProblem(
+                f"the reference of {problem.id!r} failed on its {what}: "
+                f"{outcome.status.value} {outcome.exception or ''} {outcome.message}".strip()
+            )
+        return outcome.outputs
+
+    def _compute_expected(self, problem: Problem) -> Expected:
+        tests: list[Any] = [t.expected for t in problem.tests]
+        missing = [i for i, t in enumerate(problem.tests) if not t.has_expected]
+        if missing:
+            assert problem.reference is not None  # the model validator ensures it
+            outs = self._reference_run(problem, self._spec(problem, problem.reference,
+                                                           [problem.tests[i] for i in missing]), "tests")
+            for i, out in zip(missing, outs, strict=True):
+                tests[i] = out
+        perf: list[Any] = []
+        if problem.performance and problem.performance.check_outputs and problem.reference:
+            for spec in self._perf_specs(problem, problem.reference, measure=False):
+                perf += self._reference_run(problem, spec, "performance inputs")
+        return Expected(tests=tests, perf=perf)
+
+    # ------------------------------------------------------------------ run specs
+    def _spec(self, problem: Problem, code: str, tests: Sequence[Any], *, measure: bool = False) -> RunSpec:
+        return RunSpec(
+            code=code, entry=problem.entry, setup=problem.setup,
+            inputs=[{"args": t.args, "kwargs": t.kwargs, "expr": t.expr} for t in tests],
+            output_encoder=problem.output_encoder,
+            cpu_s=problem.limits.perf_time_s if measure else problem.limits.time_s,
+            memory_mb=problem.limits.memory_mb, measure=measure,
+        )
+
+    def _perf_specs(self, problem: Problem, code: str, *, measure: bool) -> list[RunSpec]:
+        perf = problem.performance
+        if perf is None:  # no high-contrast inputs: meter the correctness tests (weak contrast)
+            return [self._spec(problem, code, problem.tests, measure=measure)]
+        specs = [self._spec(problem, code, [inp], measure=measure) for inp in perf.inputs]
+        if perf.generator:
+            base = self._spec(problem, code, [], measure=measure)
+            for seed in perf.seeds:
+                specs.append(RunSpec(
+                    code=code, entry=base.entry, setup=base.setup, generator=perf.generator,
+                    scale=perf.scale, seed=seed, output_encoder=base.output_encoder,
+                    cpu_s=problem.limits.perf_time_s if measure else max(problem.limits.time_s, 30.0),
+                    memory_mb=base.memory_mb, measure=measure,
+                ))
+        return specs
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate(self, problem: Problem, code: str, *, measure: bool = True,
+                 aggregate: Aggregate = "sum") -> Measurement:
+        """Correctness, then (for passing code) instructions. Never raises for the candidate's faults."""
+        started = time.monotonic()
+        with self._lock:
+            self.evaluations += 1
+        try:
+            m = self._evaluate(problem, code, measure, aggregate)
+        except InfrastructureError as exc:
+            m = Measurement(verdict=Verdict.sandbox_error, diagnostic=Diagnostic(message=exc.message[:500]))
+        except InvalidProblem as exc:
+            m = Measurement(verdict=Verdict.sandbox_error, diagnostic=Diagnostic(message=exc.message[:500]))
+        m.seconds = time.monotonic() - started
+        return m
+
+    def _evaluate(self, problem: Problem, code: str, measure: bool, aggregate: Aggregate) -> Measurement:
+        import ast
+
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError) as exc:
+            return Measurement(verdict=Verdict.no_entity, diagnostic=Diagnostic(message=f"does not parse: {exc}"))
+        if not defines_entry(tree, problem.entry):
+            return Measurement(verdict=Verdict.no_entity,
+                               diagnostic=Diagnostic(message=f"code does not define {problem.entry.defined_name!r}"))
+        expected = self.expected(problem)
+        outcome = self.sandbox.run_untrusted(self._spec(problem, code, problem.tests))
+        if outcome.status is not RunStatus.ok or outcome.leftovers:
+            if outcome.status is RunStatus.ok:
+                return Measurement(verdict=Verdict.runtime_error,
+                                   diagnostic=Diagnostic(message="left processes running", limit="processes"))
+            return _failure(outcome, "tests")
+        for i, (actual, exp) in enumerate(zip(outcome.outputs, expected.tests, strict=True)):
+            t = problem.tests[i]
+            if not outputs_match(actual, exp, problem.comparison, {"args": t.args, "kwargs": t.kwargs}):
+                where = "hidden" if t.hidden else "visible"
+                return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
+                    message=f"wrong answer on test {i} ({where})", test_index=i))
+        if not measure:
+            return Measurement(verdict=Verdict.passed, meter=None)
+        counts: list[int] = []
+        for j, spec in enumerate(self._perf_specs(problem, code, measure=True)):
+            run = self.sandbox.run_untrusted(spec)
+            if run.status is not RunStatus.ok:
+                failed = _failure(run, "performance inputs")
+                failed.diagnostic.perf_input_index = j
+                failed.diagnostic.test_index = None
+                return failed
+            if run.leftovers:
+                return Measurement(verdict=Verdict.runtime_error, diagnostic=Diagnostic(
+                    message="left processes running", limit="processes", perf_input_index=j))
+            if problem.performance and expected.perf:
+                if not outputs_match(run.outputs[0], expected.perf[j], problem.comparison):
+                    return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
+                        message=f"wrong answer on performance input {j} (hidden)", perf_input_index=j))
+            if run.instructions is None:
+                raise SandboxError(f"meter failed: {run.meter_error or 'no count'}")
+            counts.append(run.instructions)
+        return Measurement(verdict=Verdict.passed, instructions=aggregate_counts(counts, aggregate),
+                           per_input=counts, meter=self.meter_name)
+
+    # ------------------------------------------------------------------ groups
+    def score_groups(self, groups: Sequence[tuple[Problem, Sequence[str]]], options: ScoreOptions | None = None,
+                     progress: Callable[[int], None] | None = None) -> list[GroupResult]:
+        """Score many groups, measuring each unique (problem version, code) once."""
+        options = options or ScoreOptions()
+        items: list[list[Measurement | None]] = []
+        jobs: dict[tuple[str, str], tuple[Problem, str]] = {}
+        keys: list[list[tuple[str, str] | None]] = []
+        for problem, responses in groups:
+            row: list[Measurement | None] = []
+            krow: list[tuple[str, str] | None] = []
+            for text in responses:
+                ex = triage(text, problem.entry)
+                fixed = triage_to_measurement(ex)
+                row.append(fixed)
+                if fixed is None:
+                    assert ex.code is not None
+                    key = (problem.version, code_digest(ex.code))
+                    jobs.setdefault(key, (problem, ex.code))
+                    krow.append(key)
+                else:
+                    krow.append(None)
+            items.append(row)
+            keys.append(krow)
+        done: dict[tuple[str, str], Measurement] = {}
+        futures = {k: self._pool.submit(self.evaluate, p, c, measure=options.measure, aggregate=options.aggregate)
+                   for k, (p, c) in jobs.items()}
+        for k, fut in futures.items():
+            done[k] = fut.result()
+            if progress:
+                progress(1)
+        out = []
+        for (problem, _), row, krow in zip(groups, items, keys, strict=True):
+            filled = [m if m is not None else done[k] for m, k in zip(row, krow, strict=True) if True]  # type: ignore[index]
+            out.append(assemble_group(problem, filled, options))
+        return out
+
+    def score_group(self, problem: Problem, responses: Sequence[str], options: ScoreOptions | None = None) -> GroupResult:
+        return self.score_groups([(problem, responses)], options)[0]
