@@ -30,7 +30,10 @@ MeterBackendName = Literal["auto", "perf", "callgrind"]
 
 class SandboxSettings(BaseModel):
     backend: Literal["embedded", "docker"] = Field(default="embedded", description="Where candidates run.")
-    python: str = Field(default=sys.executable, description="Interpreter that runs candidates (embedded).")
+    python: str = Field(
+        default_factory=lambda: "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable,
+        description="Interpreter that runs candidates (embedded); must be readable by any user.",
+    )
     isolation: Literal["bwrap", "none"] = Field(
         default="bwrap",
         description="bwrap: namespaces via bubblewrap. none: rlimits only, for hosts that cannot "

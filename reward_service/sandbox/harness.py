@@ -245,6 +245,11 @@ def run_child(req: dict[str, Any], result_fd: int, ready_fd: int | None, go_fd: 
         payload = json.dumps({"status": "ok", "outputs": results}, separators=(",", ":"))
     except MemoryError:
         status = "memory"
+    except OSError as exc:
+        if exc.errno == 27:  # EFBIG: past RLIMIT_FSIZE (Python ignores SIGXFSZ)
+            status = "output"
+        else:
+            status, detail["exception"], detail["message"] = "error", _exc_name(exc), str(exc)[:200]
     except RecursionError as exc:
         status, detail["exception"], detail["message"] = "error", "RecursionError", str(exc)[:200]
     except BaseException as exc:  # noqa: BLE001 - the candidate raised (SystemExit included)
@@ -471,6 +476,7 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
     first = _read_exact(resp_r, _STATUS.size)
     pid = _STATUS.unpack(first)[0]
     buf = bytearray()
+    frame_limit = int(req["limits"].get("fsize") or MAX_FRAME) + 4096
     limit: str | None = None
     killed = False
     while True:
@@ -480,14 +486,14 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
             os.kill(pid, signal.SIGKILL)
         ready, _, _ = select.select([resp_r, result_r], [], [], max(left, 0.05) if not killed else 1.0)
         if result_r in ready and limit != "output":
-            if not _drain(result_r, buf, MAX_FRAME) and not killed:
+            if not _drain(result_r, buf, frame_limit) and not killed:
                 limit, killed = "output", True
                 os.kill(pid, signal.SIGKILL)
         if resp_r in ready:
             break
     status_bytes = _read_exact(resp_r, _STATUS.size)
     _, status, utime, stime, maxrss, leftovers, count, err = _STATUS.unpack(status_bytes)
-    if limit != "output" and not _drain(result_r, buf, MAX_FRAME):
+    if limit != "output" and not _drain(result_r, buf, frame_limit):
         limit = "output"
     report: dict[str, Any] = {
         "id": req.get("id"), "pid": pid, "wall_s": time.monotonic() - started,

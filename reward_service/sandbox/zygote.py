@@ -181,6 +181,8 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
                 out.message = "result has the wrong number of outputs"
         elif status == "memory":
             out.status, out.limit = RunStatus.memory, "memory"
+        elif status == "output":
+            out.status, out.limit = RunStatus.output_limit, "output"
         elif status == "error":
             out.status = RunStatus.error
             out.exception = str(result.get("exception") or "Exception")[:80]

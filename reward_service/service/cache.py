@@ -1,0 +1,50 @@
+"""The result cache: one Measurement per (problem version, normalised code, options, meter, image).
+
+Identical programs, within a batch or across requests and trainers, share one measurement.
+The task id is a hash of everything the measurement depends on, so a changed problem (new
+version), another meter backend or another sandbox image never reuses a stale result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from ..results import Aggregate, Measurement
+from ..settings import Settings
+from ..verdict import Verdict
+from . import keys
+from .store import Store
+
+__all__ = ["ResultCache", "task_key", "environment_tag"]
+
+
+def environment_tag(settings: Settings) -> str:
+    """Meter backend and sandbox image: the parts of the environment a count depends on."""
+    sandbox = settings.sandbox
+    image = sandbox.docker_image if sandbox.backend == "docker" else f"embedded:{sandbox.python}"
+    return f"{settings.meter.backend}|{image}"
+
+
+def task_key(problem_version: str, digest: str, *, measure: bool, aggregate: Aggregate, environment: str) -> str:
+    blob = f"{problem_version}|{digest}|{int(measure)}|{aggregate}|{environment}"
+    return hashlib.sha256(blob.encode()).hexdigest()[:40]
+
+
+class ResultCache:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get_many(self, task_keys: Sequence[str]) -> list[Measurement | None]:
+        raw = self.store.mget([keys.result(k) for k in task_keys])
+        return [Measurement.model_validate_json(v) if v is not None else None for v in raw]
+
+    def put(self, task: str, measurement: Measurement) -> None:
+        """Store a result (before the task is acknowledged, see :mod:`.queue`).
+
+        Infrastructure failures are kept briefly (long enough for waiters), so that a
+        later request measures again instead of inheriting a sandbox_error.
+        """
+        failed = measurement.verdict is Verdict.sandbox_error
+        ttl = keys.FAILED_RESULT_TTL_S if failed else keys.RESULT_TTL_S
+        self.store.set(keys.result(task), measurement.model_dump_json(), ttl_s=ttl)

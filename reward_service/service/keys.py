@@ -1,0 +1,131 @@
+"""Every Redis key the service uses: its type, its expiry, and why.
+
+All keys share the ``rs:`` prefix so one Redis can host other applications and
+``redis-cli --scan --pattern 'rs:*'`` shows everything the service owns.
+
+=============================  ======  ===========================  ==========================================
+key                            type    expiry                       why
+=============================  ======  ===========================  ==========================================
+``rs:tasks``                   stream  none (entries XDEL'd on ack)  The work queue: one entry per unique
+                                                                     (problem version, code, meter, image).
+                                                                     Read by the consumer group ``workers``;
+                                                                     acknowledged entries are deleted, so
+                                                                     XLEN is the queued + running backlog.
+``rs:dead``                    stream  none, MAXLEN ~10 000         Dead letters: tasks that failed
+                                                                     ``max_attempts`` times, with the last error,
+                                                                     kept for operators (capped, not expired).
+``rs:attempts:{task}``         hash    ``ATTEMPTS_TTL_S`` (1 day)   ``count`` and ``error`` of one task across
+                                                                     deliveries and reclaims; expires so that a
+                                                                     task asked for again tomorrow starts afresh.
+``rs:inflight:{task}``         string  ``INFLIGHT_TTL_S`` (6 h)     Set NX by whoever enqueues a task, so
+                                                                     duplicates across requests enqueue once.
+                                                                     Deleted when the result is written. Expires
+                                                                     so that a task lost with its marker (a crash
+                                                                     inside Redis's fsync window) is re-enqueued
+                                                                     by a waiter that finds neither.
+``rs:result:{task}``           string  ``RESULT_TTL_S`` (7 days),   The Measurement (JSON). The task id hashes
+                                       sandbox_error:               problem version, normalised code, measure
+                                       ``FAILED_RESULT_TTL_S`` (1h) flag, aggregation, meter backend and sandbox
+                                                                     image, so a changed problem never reuses an
+                                                                     old result. Infrastructure failures are kept
+                                                                     only long enough for waiters to see them;
+                                                                     the next request retries.
+``rs:problem:id:{id}``         string  none                         The current version of a registered
+                                                                     problem. Deleted by DELETE /v1/problems/{id}.
+``rs:problem:v:{version}``     string  none while registered;       The problem's JSON by content version:
+                                       ``PROBLEM_VERSION_TTL_S``    workers fetch problems by version, so a
+                                       (7 days) once replaced,      task queued before a change still runs on
+                                       deleted or inline            the version it was planned against.
+``rs:job:{id}``                string  ``JOB_TTL_S`` (7 days)       An asynchronous job: state, plan and, once
+                                                                     finished, its results. Expires so that
+                                                                     finished jobs nobody fetched do not pile up.
+``rs:job:{id}:state``          string  ``JOB_TTL_S`` (7 days)       The job's state alone: workers check it for
+                                                                     every task (to skip cancelled work), and
+                                                                     the job itself may be megabytes.
+``rs:worker:{name}``           string  3 x heartbeat period         A worker's heartbeat (host, pid, slots,
+                                                                     busy, sandbox readiness). Its expiry *is*
+                                                                     the liveness signal: a dead worker's key
+                                                                     vanishes without anyone cleaning up.
+``rs:stats``                   hash    none                         Cluster-wide counters (measured,
+                                                                     reclaimed, dead_lettered, sandbox_errors)
+                                                                     that outlive any one worker process; the
+                                                                     API exports them on /metrics.
+=============================  ======  ===========================  ==========================================
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "PREFIX",
+    "TASKS",
+    "DEAD",
+    "GROUP",
+    "STATS",
+    "DEAD_MAXLEN",
+    "ATTEMPTS_TTL_S",
+    "INFLIGHT_TTL_S",
+    "RESULT_TTL_S",
+    "FAILED_RESULT_TTL_S",
+    "PROBLEM_VERSION_TTL_S",
+    "JOB_TTL_S",
+    "HEARTBEAT_TTL_FACTOR",
+    "attempts",
+    "inflight",
+    "result",
+    "problem_id",
+    "problem_version",
+    "job",
+    "job_state",
+    "worker",
+    "WORKER_PATTERN",
+]
+
+PREFIX: Final = "rs:"
+TASKS: Final = "rs:tasks"
+DEAD: Final = "rs:dead"
+GROUP: Final = "workers"  # the consumer group on TASKS
+STATS: Final = "rs:stats"
+
+DEAD_MAXLEN: Final = 10_000
+ATTEMPTS_TTL_S: Final = 24 * 3600
+INFLIGHT_TTL_S: Final = 6 * 3600
+RESULT_TTL_S: Final = 7 * 24 * 3600
+FAILED_RESULT_TTL_S: Final = 3600
+PROBLEM_VERSION_TTL_S: Final = 7 * 24 * 3600
+JOB_TTL_S: Final = 7 * 24 * 3600
+HEARTBEAT_TTL_FACTOR: Final = 3.0
+WORKER_PATTERN: Final = "rs:worker:"
+
+
+def attempts(task: str) -> str:
+    return f"rs:attempts:{task}"
+
+
+def inflight(task: str) -> str:
+    return f"rs:inflight:{task}"
+
+
+def result(task: str) -> str:
+    return f"rs:result:{task}"
+
+
+def problem_id(pid: str) -> str:
+    return f"rs:problem:id:{pid}"
+
+
+def problem_version(version: str) -> str:
+    return f"rs:problem:v:{version}"
+
+
+def job(job_id: str) -> str:
+    return f"rs:job:{job_id}"
+
+
+def job_state(job_id: str) -> str:
+    return f"rs:job:{job_id}:state"
+
+
+def worker(name: str) -> str:
+    return f"rs:worker:{name}"

@@ -1,0 +1,48 @@
+"""What an API process holds while it runs: the backend, the dispatcher, and (embedded
+mode) its own workers and scorer. Built in the app's lifespan, kept on ``app.state``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from ..settings import Settings
+from .backend import Backend, open_backend
+from .dispatch import Dispatcher
+from .worker import Worker
+
+__all__ = ["Runtime", "get_runtime"]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    backend: Backend
+    dispatcher: Dispatcher
+    worker: Worker | None = None  # embedded mode only
+    _exits: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    @classmethod
+    def start(cls, settings: Settings) -> Runtime:
+        backend = open_backend(settings)
+        runtime = cls(settings, backend, Dispatcher(backend))
+        runtime._exits.callback(backend.close)
+        if backend.embedded:
+            from ..scoring import Scorer  # the sandbox is only needed where workers run
+
+            scorer = runtime._exits.enter_context(Scorer(settings))
+            runtime.worker = Worker(backend, scorer)
+            runtime.worker.start()
+            runtime._exits.callback(runtime.worker.stop)
+        return runtime
+
+    def close(self) -> None:
+        self._exits.close()
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime

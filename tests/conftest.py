@@ -1,0 +1,26 @@
+"""Shared fixtures: a real scorer (bubblewrap sandbox, callgrind meter) for the whole session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reward_service.scoring import Scorer
+from reward_service.settings import MeterSettings, SandboxSettings, Settings
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        data_dir=Path(tmp_path_factory.mktemp("data")),
+        sandbox=SandboxSettings(concurrency=2),
+        meter=MeterSettings(backend="callgrind"),
+    )
+
+
+@pytest.fixture(scope="session")
+def scorer(settings: Settings) -> Iterator[Scorer]:
+    with Scorer(settings) as s:
+        yield s

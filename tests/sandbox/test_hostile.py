@@ -1,0 +1,348 @@
+"""Hostile candidates must not profit: each attack fails, or gains nothing, and harms no later run."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+
+import pytest
+
+from reward_service.problem import Problem
+from reward_service.scoring import Scorer
+from reward_service.verdict import Verdict
+
+REFERENCE = "def f(n):\n    return sum(i * i for i in range(n))\n"
+
+PROBLEM = Problem(
+    id="hostile/sum-squares",
+    entry_point="f",
+    reference=REFERENCE,
+    tests=[
+        {"args": [3], "hidden": False},
+        {"args": [10]},
+        {"args": [57]},
+        {"args": [1000]},
+    ],
+    performance={"generator": "def generate(scale, seed):\n    return {'args': [scale + seed]}\n", "scale": 3000},
+    limits={"time_s": 5, "perf_time_s": 30, "memory_mb": 256},
+)
+
+HONEST_LOOP = """
+def f(n):
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+"""
+
+
+def evaluate(scorer: Scorer, code: str) -> Any:
+    return scorer.evaluate(PROBLEM, code)
+
+
+@pytest.fixture(scope="module")
+def honest(scorer: Scorer) -> int:
+    m = evaluate(scorer, HONEST_LOOP)
+    assert m.verdict is Verdict.passed, m.diagnostic
+    assert m.instructions is not None
+    return m.instructions
+
+
+def test_lru_cache_gains_nothing_across_measured_runs(scorer: Scorer) -> None:
+    code = """
+from functools import lru_cache
+
+@lru_cache(maxsize=None)
+def f(n):
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+"""
+    first = evaluate(scorer, code)
+    second = evaluate(scorer, code)
+    assert first.verdict is Verdict.passed and second.verdict is Verdict.passed
+    assert first.instructions == second.instructions  # nothing cached survives a run
+
+
+def test_module_level_cache_and_files_do_not_survive(scorer: Scorer, honest: int) -> None:
+    code = """
+import json, os
+_CACHE = {}
+PATH = "/tmp/cache.json"
+if os.path.exists(PATH):
+    _CACHE.update({int(k): v for k, v in json.load(open(PATH)).items()})
+
+def f(n):
+    if n in _CACHE:
+        return _CACHE[n]
+    total = 0
+    for i in range(n):
+        total += i * i
+    _CACHE[n] = total
+    json.dump({str(k): v for k, v in _CACHE.items()}, open(PATH, "w"))
+    return total
+"""
+    counts = [evaluate(scorer, code).instructions for _ in range(2)]
+    assert counts[0] == counts[1]
+    assert counts[0] is not None and counts[0] >= honest
+
+
+def test_hard_coded_visible_outputs_fail_hidden_tests(scorer: Scorer) -> None:
+    m = evaluate(scorer, "def f(n):\n    return {3: 5}.get(n, 0)\n")
+    assert m.verdict is Verdict.wrong_answer
+    assert "hidden" in m.diagnostic.message
+
+
+def test_expected_outputs_are_not_reachable(scorer: Scorer) -> None:
+    # Search everything the candidate can see for the hidden expected output of n=57 (60116).
+    code = """
+import gc, os
+def f(n):
+    target = 60000 + int("116")  # computed, so it is not a constant of this code
+    found = []
+    for o in gc.get_objects():
+        try:
+            if isinstance(o, (list, dict, tuple)) and target in (o.values() if isinstance(o, dict) else o) and o is not found:
+                found.append(o)
+        except Exception:
+            pass
+    for root in ("/work", "/root", "/home", "/etc", "/tmp"):
+        for d, _, files in os.walk(root):
+            for name in files:
+                try:
+                    if b"60116" in open(os.path.join(d, name), "rb").read():
+                        found.append(name)
+                except Exception:
+                    pass
+    if found:
+        return target if n == 57 else sum(i * i for i in range(n))
+    raise RuntimeError("nothing found")
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    assert m.diagnostic.exception == "RuntimeError"
+
+
+def test_printing_fake_results_does_nothing(scorer: Scorer) -> None:
+    code = """
+import json, sys
+print(json.dumps({"status": "ok", "outputs": [0, 0, 0, 0]}))
+sys.stdout.flush()
+def f(n):
+    return 0
+"""
+    assert evaluate(scorer, code).verdict is Verdict.wrong_answer
+
+
+def test_writing_fake_frames_to_inherited_descriptors_is_caught(scorer: Scorer) -> None:
+    code = """
+import json, os, struct
+fake = json.dumps({"status": "ok", "outputs": [5, 285, 60116, 332833500]}).encode()
+for fd in range(3, 256):
+    try:
+        os.write(fd, struct.pack(">I", len(fake)) + fake)
+    except OSError:
+        pass
+def f(n):
+    return 0
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    assert "result" in m.diagnostic.message
+
+
+def test_fake_frame_then_exit_cannot_pass(scorer: Scorer) -> None:
+    # Even a well-formed frame must hold outputs that match expected outputs it never saw.
+    code = """
+import json, os, struct
+fake = json.dumps({"status": "ok", "outputs": [0, 0, 0, 0]}).encode()
+for fd in range(3, 256):
+    try:
+        os.write(fd, struct.pack(">I", len(fake)) + fake)
+    except OSError:
+        pass
+os._exit(0)
+"""
+    assert evaluate(scorer, code + "\ndef f(n):\n    return 0\n").verdict in (
+        Verdict.wrong_answer, Verdict.runtime_error)
+
+
+@pytest.mark.parametrize("exit_call", ["import os; os._exit(0)", "import sys; sys.exit(0)", "raise SystemExit"])
+def test_exiting_before_the_checks_fails(scorer: Scorer, exit_call: str) -> None:
+    assert evaluate(scorer, f"{exit_call}\ndef f(n):\n    return 0\n").verdict is Verdict.runtime_error
+    inside = f"def f(n):\n    {exit_call}\n"
+    assert evaluate(scorer, inside).verdict is Verdict.runtime_error
+
+
+def test_calling_the_meter_is_refused(scorer: Scorer, honest: int) -> None:
+    code = HONEST_LOOP.replace("    return total", """    import sys
+    for name in ("_rsmeter",):
+        mod = sys.modules.get(name)
+        try:
+            mod.start()
+        except Exception:
+            pass
+        try:
+            __import__(name).start()
+        except Exception:
+            pass
+    return total""")
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.passed
+    assert m.instructions is not None and m.instructions >= honest
+
+
+def test_loading_native_code_is_refused(scorer: Scorer) -> None:
+    for attempt in ("import ctypes", "import _ctypes", "import importlib; importlib.import_module('ctypes')"):
+        m = evaluate(scorer, f"{attempt}\n{HONEST_LOOP}")
+        assert m.verdict is Verdict.runtime_error, attempt
+        assert m.diagnostic.exception == "PolicyViolation"
+
+
+def test_work_in_a_thread_is_counted(scorer: Scorer, honest: int) -> None:
+    code = """
+import threading
+def f(n):
+    box = []
+    def work():
+        total = 0
+        for i in range(n):
+            total += i * i
+        box.append(total)
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    return box[0]
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.passed
+    assert m.instructions is not None and m.instructions >= 0.9 * honest
+
+
+def test_work_in_a_forked_process_is_counted(scorer: Scorer, honest: int) -> None:
+    code = """
+import os
+def f(n):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        total = 0
+        for i in range(n):
+            total += i * i
+        os.write(w, str(total).encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 100)
+        if not chunk:
+            break
+        data += chunk
+    os.waitpid(pid, 0)
+    return int(data)
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.passed, m.diagnostic
+    assert m.instructions is not None and m.instructions >= 0.9 * honest
+
+
+def test_background_process_left_running_fails(scorer: Scorer) -> None:
+    code = """
+import os, time
+def f(n):
+    if os.fork() == 0:
+        time.sleep(100)
+        os._exit(0)
+    return sum(i * i for i in range(n))
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    assert m.diagnostic.limit == "processes"
+
+
+def test_running_programs_is_refused(scorer: Scorer) -> None:
+    code = "import subprocess\ndef f(n):\n    return int(subprocess.check_output(['python3', '-c', 'print(5)']))\n"
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    m = evaluate(scorer, "import os\ndef f(n):\n    os.system('true')\n    return 0\n")
+    assert m.verdict is Verdict.runtime_error
+
+
+def test_killing_the_zygote_is_refused_and_harms_nobody(scorer: Scorer) -> None:
+    code = "import os, signal\ndef f(n):\n    os.kill(os.getppid(), signal.SIGKILL)\n    return 0\n"
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
+
+
+def test_fork_bomb(scorer: Scorer) -> None:
+    code = "import os\ndef f(n):\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass\n"
+    m = evaluate(scorer, code)
+    assert m.verdict in (Verdict.runtime_error, Verdict.timeout)
+    assert evaluate(scorer, REFERENCE).verdict is Verdict.passed  # later runs unharmed
+
+
+def test_memory_bomb(scorer: Scorer) -> None:
+    m = evaluate(scorer, "def f(n):\n    x = []\n    while True:\n        x.append(bytearray(10**7))\n")
+    assert m.verdict is Verdict.memory_exceeded
+
+
+def test_infinite_loop(scorer: Scorer) -> None:
+    m = evaluate(scorer, "def f(n):\n    while True:\n        pass\n")
+    assert m.verdict is Verdict.timeout
+
+
+def test_huge_output(scorer: Scorer) -> None:
+    m = evaluate(scorer, "def f(n):\n    while True:\n        print('x' * 100000)\n")
+    assert m.verdict is Verdict.runtime_error and m.diagnostic.limit == "output"
+    m = evaluate(scorer, "def f(n):\n    return 'x' * (200 * 2**20)\n")
+    assert m.verdict in (Verdict.runtime_error, Verdict.memory_exceeded, Verdict.wrong_answer)
+
+
+@pytest.fixture()
+def listener() -> Any:
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    srv.settimeout(0.2)
+    hits: list[int] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+                hits.append(1)
+                conn.close()
+            except OSError:
+                pass
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    yield srv.getsockname()[1], hits
+    stop.set()
+    t.join()
+    srv.close()
+
+
+def test_network_is_unreachable(scorer: Scorer, listener: Any) -> None:
+    port, hits = listener
+    code = f"""
+import socket
+def f(n):
+    s = socket.create_connection(("127.0.0.1", {port}), timeout=2)
+    s.close()
+    return sum(i * i for i in range(n))
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    assert hits == []
+
+
+def test_writing_outside_scratch_is_refused(scorer: Scorer) -> None:
+    code = "def f(n):\n    open('/opt/rs/harness.py', 'w').write('x')\n    return 0\n"
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
