@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install everything reward-service needs on Debian/Ubuntu: system packages, then the
+# package itself (editable, with dev tools). Safe to run twice.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+need=()
+for pkg in bubblewrap valgrind python3 python3-dev gcc redis-server util-linux; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    echo "installing system packages: ${need[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+PY="${PYTHON:-python3}"
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "reward-service needs Python >= 3.11 (set PYTHON=...)" >&2
+    exit 1
+fi
+"$PY" -m pip install -q --disable-pip-version-check -e '.[dev]'
