@@ -53,6 +53,7 @@ class CallgrindMeter(Meter):
             "--tool=callgrind",
             "--quiet",
             "--collect-atstart=yes",
+            "--dump-line=no",
             "--trace-children=no",
             "--child-silent-after-fork=yes",
             
