@@ -13,7 +13,7 @@ __all__ = ["outputs_match"]
 
 def _close(a: Any, b: Any, atol: float, rtol: float) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
-        return a == b
+        return bool(a == b)
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         if isinstance(a, int) and isinstance(b, int):
             return a == b

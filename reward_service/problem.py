@@ -40,13 +40,15 @@ __all__ = [
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
-class CallInput(BaseModel):
+class CallInput(BaseModel):  # type: ignore[no-redef,unused-ignore]  # pydantic plugin: field "kwargs"
     """One call of the entry point."""
 
     model_config = _STRICT
 
     args: list[Any] = Field(default_factory=list, description="Positional arguments (JSON).")
-    kwargs: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments (JSON).")
+    kwargs: dict[str, Any] = Field(  # type: ignore[no-redef,unused-ignore]
+        default_factory=dict, description="Keyword arguments (JSON)."
+    )
     expr: str | None = Field(
         default=None,
         description="Trusted Python expression, evaluated after `setup`, giving (args, kwargs); "
@@ -54,7 +56,7 @@ class CallInput(BaseModel):
     )
 
 
-class Case(CallInput):
+class Case(CallInput):  # type: ignore[no-redef,unused-ignore]
     """A correctness test: an input, and its expected output if known."""
 
     expected: Any = Field(

@@ -55,9 +55,11 @@ def make_meter(settings: Settings) -> tuple[Meter, Any]:
 def make_sandbox(settings: Settings) -> Sandbox:
     meter, extension = make_meter(settings)
     if settings.sandbox.backend == "docker":
-        from .sandbox.docker_backend import DockerSandbox  # optional dependency: the docker SDK
+        import importlib
 
-        return DockerSandbox(settings, meter)
+        backend: Any = importlib.import_module(".sandbox.docker_backend", __package__)
+        sandbox: Sandbox = backend.DockerSandbox(settings, meter)
+        return sandbox
     from .sandbox.embedded import EmbeddedSandbox
 
     return EmbeddedSandbox(settings.sandbox, meter, extension)
@@ -125,6 +127,10 @@ def _failure(outcome: RunOutcome, what: str, index_offset: int = 0) -> Measureme
         return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
     d.message = f"{outcome.message or 'the run crashed'} (in the {what})"
     return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
+
+
+def _missing() -> Measurement:
+    return Measurement(verdict=Verdict.sandbox_error, diagnostic=Diagnostic(message="internal: response lost"))
 
 
 class Scorer:
@@ -317,7 +323,9 @@ class Scorer:
                 progress(1)
         out = []
         for (problem, _), row, krow in zip(groups, items, keys, strict=True):
-            filled = [m if m is not None else done[k] for m, k in zip(row, krow, strict=True) if True]  # type: ignore[index]
+            filled: list[Measurement] = []
+            for m, key in zip(row, krow, strict=True):
+                filled.append(m if m is not None else done[key] if key is not None else _missing())
             out.append(assemble_group(problem, filled, options))
         return out
 

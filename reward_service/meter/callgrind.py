@@ -56,8 +56,8 @@ class CallgrindMeter(Meter):
             "--dump-line=no",
             "--trace-children=no",
             "--child-silent-after-fork=yes",
-            
-            
+
+
             f"--callgrind-out-file={meter_dir}/callgrind.out.%p",
         ]
 

@@ -56,8 +56,12 @@ def encode(value: Any, depth: int = 0) -> Any:
     # so a candidate cannot smuggle behaviour (a custom __eq__) to the trusted side.
     for base in (int, float, str, list, tuple, dict, set, frozenset, bytes):
         if isinstance(value, base):
-            return encode(base(value), depth)
+            return encode(_convert(base, value), depth)
     raise UnencodableOutput(f"output of type {t.__name__} cannot be returned")
+
+
+def _convert(base: Any, value: Any) -> Any:
+    return base(value)
 
 
 def _hashable(value: Any) -> Any:
