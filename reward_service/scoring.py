@@ -324,8 +324,8 @@ class Scorer:
         out = []
         for (problem, _), row, krow in zip(groups, items, keys, strict=True):
             filled: list[Measurement] = []
-            for m, key in zip(row, krow, strict=True):
-                filled.append(m if m is not None else done[key] if key is not None else _missing())
+            for m, slot in zip(row, krow, strict=True):
+                filled.append(m if m is not None else done[slot] if slot is not None else _missing())
             out.append(assemble_group(problem, filled, options))
         return out
 

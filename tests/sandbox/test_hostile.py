@@ -278,7 +278,8 @@ def test_killing_the_zygote_is_refused_and_harms_nobody(scorer: Scorer) -> None:
 
 
 def test_fork_bomb(scorer: Scorer) -> None:
-    code = "import os\ndef f(n):\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass\n"
+    code = "import os\ndef f(n):\n    while True:\n        try:\n            os.fork()\n" \
+        "        except OSError:\n            pass\n"
     m = evaluate(scorer, code)
     assert m.verdict in (Verdict.runtime_error, Verdict.timeout)
     assert evaluate(scorer, REFERENCE).verdict is Verdict.passed  # later runs unharmed
