@@ -13,12 +13,14 @@ is measured once per problem version. An infrastructure failure gives ``sandbox_
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .compare import outputs_match
@@ -173,10 +175,32 @@ class Scorer:
             with self._lock:
                 if key in self._expected:
                     return self._expected[key]
-            value = self._compute_expected(problem)
+            value = self._load_expected(key) or self._compute_expected(problem)
+            self._store_expected(key, value)
             with self._lock:
                 self._expected[key] = value
         return value
+
+    def _expected_path(self, version: str) -> Path:
+        return self.settings.data_dir / "expected" / f"{version}.json"
+
+    def _load_expected(self, version: str) -> Expected | None:
+        """Expected outputs computed by an earlier process (keyed by the problem's content hash)."""
+        try:
+            data = json.loads(self._expected_path(version).read_text())
+            return Expected(tests=list(data["tests"]), perf=list(data["perf"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _store_expected(self, version: str, value: Expected) -> None:
+        path = self._expected_path(version)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps({"tests": value.tests, "perf": value.perf}))
+            tmp.replace(path)
+        except OSError as exc:  # a cache: failing to write it costs time, not correctness
+            log.warning("cannot cache expected outputs at %s: %s", path, exc)
 
     def _reference_run(self, problem: Problem, spec: RunSpec, what: str) -> list[Any]:
         outcome = self.sandbox.run_untrusted(spec)
