@@ -121,6 +121,74 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return worker(settings, args.check)
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the service on the embedded defaults, POST the sample batch, print the rewards."""
+    import os
+    import subprocess
+    import time
+
+    import httpx
+
+    problems_path, responses_path = _sample_paths()
+    problems = {p.id: p for p in load_problems(problems_path)}
+    groups = read_groups(responses_path)
+    port = args.port or _free_port()
+    env = dict(os.environ, REWARD_ENVIRONMENT="development")
+    env.pop("REWARD_REDIS_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "reward_service.cli", "serve", "--port", str(port)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if server.poll() is not None:
+                print("error: the service exited during start-up", file=sys.stderr)
+                return 1
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                print("error: the service did not become ready in 120 s", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+        print(f"service ready at {base}; POST /v1/rewards with {len(groups)} groups", file=sys.stderr)
+        body = {
+            "groups": [
+                {"problem": problems[g["problem_id"]].model_dump(mode="json"), "responses": g["responses"]}
+                for g in groups
+            ]
+        }
+        started = time.monotonic()
+        reply = httpx.post(f"{base}/v1/rewards", json=body, timeout=900)
+        if reply.status_code != 200:
+            print(f"error: HTTP {reply.status_code}: {reply.text[:500]}", file=sys.stderr)
+            return 1
+        results = [GroupResult.model_validate({k: v for k, v in g.items() if k != "group_id"})
+                   for g in reply.json()["groups"]]
+        with open(args.out, "w", encoding="utf-8") as fh:
+            for g in results:
+                fh.write(g.model_dump_json() + "\n")
+        _summary_table(results, time.monotonic() - started, sum(len(g.results) for g in results))
+        print(f"results written to {args.out}", file=sys.stderr)
+        return 0
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reward-service", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -138,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
+    demo = sub.add_parser("demo", help="start the service (embedded), POST the sample batch, print rewards")
+    demo.add_argument("--port", type=int, default=0)
+    demo.add_argument("--out", type=Path, default=Path("results.jsonl"))
+    demo.set_defaults(func=cmd_demo)
     worker = sub.add_parser("worker", help="run a worker on the Redis queue")
     worker.add_argument("--check", action="store_true", help="exit 0 if a live worker heartbeat exists")
     worker.set_defaults(func=cmd_worker)

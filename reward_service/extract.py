@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from .problem import EntryPoint
 from .verdict import Verdict
 
-__all__ = ["Extraction", "extract_code", "find_blocks", "defines_entry", "normalize", "code_digest", "triage"]
+__all__ = ["parse_code", "Extraction", "extract_code", "find_blocks", "defines_entry", "normalize", "code_digest", "triage"]
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
 _PY_TAGS = {"python", "py", "python3"}
@@ -73,6 +73,11 @@ def find_blocks(text: str) -> list[Block]:
         blocks.append(Block(info=m.group("info").strip(), code="\n".join(body) + "\n"))
         i = j + 1
     return blocks
+
+
+def parse_code(code: str) -> ast.Module | None:
+    """The module's AST, or None when it does not parse (warnings silenced)."""
+    return _parse(code)
 
 
 def _parse(code: str) -> ast.Module | None:

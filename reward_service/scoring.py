@@ -13,6 +13,7 @@ is measured once per problem version. An infrastructure failure gives ``sandbox_
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -25,7 +26,7 @@ from typing import Any
 
 from .compare import outputs_match
 from .errors import InfrastructureError, InvalidProblem, MeterUnavailable, SandboxError
-from .extract import Extraction, code_digest, defines_entry, triage
+from .extract import Extraction, code_digest, defines_entry, parse_code, triage
 from .meter import CallgrindMeter, HardwareMeter, Meter, build_extension
 from .problem import Problem
 from .results import Aggregate, Diagnostic, GroupResult, GroupSummary, Measurement, ResponseResult, ScoreOptions
@@ -107,6 +108,18 @@ class Expected:
 
     tests: list[Any]  # tagged JSON, one per test
     perf: list[Any]  # one per performance input ([] when not checked)
+    reference_cpu_s: float = 0.0  # CPU the reference needed for every test (0: not run)
+
+    def cpu_limit(self, cap: float) -> float:
+        """A candidate's CPU limit for the tests: generous next to the reference, never above ``cap``.
+
+        Like EvalPlus, the limit follows the reference, so a problem whose tests take the
+        reference 30 s does not fail every candidate, and an infinite loop on a quick problem
+        does not hold a worker for the problem's whole cap.
+        """
+        if self.reference_cpu_s <= 0:
+            return cap
+        return min(cap, max(5.0, 4.0 * self.reference_cpu_s + 2.0))
 
 
 def _failure(outcome: RunOutcome, what: str, index_offset: int = 0) -> Measurement:
@@ -188,7 +201,8 @@ class Scorer:
         """Expected outputs computed by an earlier process (keyed by the problem's content hash)."""
         try:
             data = json.loads(self._expected_path(version).read_text())
-            return Expected(tests=list(data["tests"]), perf=list(data["perf"]))
+            return Expected(tests=list(data["tests"]), perf=list(data["perf"]),
+                            reference_cpu_s=float(data.get("reference_cpu_s", 0.0)))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -197,34 +211,36 @@ class Scorer:
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
-            tmp.write_text(json.dumps({"tests": value.tests, "perf": value.perf}))
+            tmp.write_text(json.dumps({"tests": value.tests, "perf": value.perf,
+                                       "reference_cpu_s": value.reference_cpu_s}))
             tmp.replace(path)
         except OSError as exc:  # a cache: failing to write it costs time, not correctness
             log.warning("cannot cache expected outputs at %s: %s", path, exc)
 
-    def _reference_run(self, problem: Problem, spec: RunSpec, what: str) -> list[Any]:
+    def _reference_run(self, problem: Problem, spec: RunSpec, what: str) -> RunOutcome:
         outcome = self.sandbox.run_untrusted(spec)
         if outcome.status is not RunStatus.ok:
             raise InvalidProblem(
                 f"the reference of {problem.id!r} failed on its {what}: "
                 f"{outcome.status.value} {outcome.exception or ''} {outcome.message}".strip()
             )
-        return outcome.outputs
+        return outcome
 
     def _compute_expected(self, problem: Problem) -> Expected:
         tests: list[Any] = [t.expected for t in problem.tests]
         missing = [i for i, t in enumerate(problem.tests) if not t.has_expected]
-        if missing:
-            assert problem.reference is not None  # the model validator ensures it
-            outs = self._reference_run(problem, self._spec(problem, problem.reference,
-                                                           [problem.tests[i] for i in missing]), "tests")
-            for i, out in zip(missing, outs, strict=True):
-                tests[i] = out
+        cpu = 0.0
+        if problem.reference is not None:
+            # every test, so the reference's time calibrates the candidates' limit
+            run = self._reference_run(problem, self._spec(problem, problem.reference, problem.tests), "tests")
+            cpu = run.cpu_s
+            for i in missing:
+                tests[i] = run.outputs[i]
         perf: list[Any] = []
         if problem.performance and problem.performance.check_outputs and problem.reference:
             for spec in self._perf_specs(problem, problem.reference, measure=False):
-                perf += self._reference_run(problem, spec, "performance inputs")
-        return Expected(tests=tests, perf=perf)
+                perf += self._reference_run(problem, spec, "performance inputs").outputs
+        return Expected(tests=tests, perf=perf, reference_cpu_s=cpu)
 
     # ------------------------------------------------------------------ run specs
     def _spec(self, problem: Problem, code: str, tests: Sequence[Any], *, measure: bool = False) -> RunSpec:
@@ -269,17 +285,16 @@ class Scorer:
         return m
 
     def _evaluate(self, problem: Problem, code: str, measure: bool, aggregate: Aggregate) -> Measurement:
-        import ast
-
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError) as exc:
-            return Measurement(verdict=Verdict.no_entity, diagnostic=Diagnostic(message=f"does not parse: {exc}"))
+        tree = parse_code(code)
+        if tree is None:
+            return Measurement(verdict=Verdict.no_entity, diagnostic=Diagnostic(message="code does not parse"))
         if not defines_entry(tree, problem.entry):
             return Measurement(verdict=Verdict.no_entity,
                                diagnostic=Diagnostic(message=f"code does not define {problem.entry.defined_name!r}"))
         expected = self.expected(problem)
-        outcome = self.sandbox.run_untrusted(self._spec(problem, code, problem.tests))
+        spec = self._spec(problem, code, problem.tests)
+        spec = dataclasses.replace(spec, cpu_s=expected.cpu_limit(problem.limits.time_s))
+        outcome = self.sandbox.run_untrusted(spec)
         if outcome.status is not RunStatus.ok or outcome.leftovers:
             if outcome.status is RunStatus.ok:
                 return Measurement(verdict=Verdict.runtime_error,

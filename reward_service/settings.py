@@ -40,7 +40,9 @@ class SandboxSettings(BaseModel):
         "create namespaces (refused outside development).",
     )
     scratch_mb: int = Field(default=64, ge=1, le=4096, description="Private writable /tmp per run.")
-    max_output_bytes: int = Field(default=8 << 20, ge=1024, description="Stdout/result size cap per run.")
+    max_output_bytes: int = Field(
+        default=128 << 20, ge=1024, description="Cap on a run's result and on any file it writes."
+    )
     max_processes: int = Field(default=32, ge=1, le=4096, description="Processes a candidate may start.")
     max_open_files: int = Field(default=64, ge=16, le=4096)
     concurrency: int = Field(default=max(1, (os.cpu_count() or 1)), ge=1, le=256, description="Parallel runs.")

@@ -95,9 +95,7 @@ def perf_solutions(task_id: str, path: str | Path | None = None) -> tuple[str, s
 
 
 def _with_performance(problem: Problem, generator: PerfGenerator) -> Problem:
-    performance = Performance(
-        generator=generator.source, scale=generator.scale, seeds=[0], check_outputs=True
-    )
+    performance = Performance(generator=generator.source, scale=generator.scale, seeds=[0], check_outputs=True)
     return problem.model_copy(update={"performance": performance})
 
 

@@ -28,7 +28,7 @@ class PerfGenerator:
     slow_index: int | None = None  # a specific slow solution, where the default pick is unusable
 
 
-_PRIME_NEAR = '''
+_PRIME_NEAR = """
 import random
 
 
@@ -51,32 +51,27 @@ def generate(scale, seed):
     while not _is_prime(n):
         n += 1
     return {"args": [n], "kwargs": {}}
-'''
+"""
 
-_INT_NEAR = '''
+_INT_NEAR = """
 import random
 
 
 def generate(scale, seed):
     rng = random.Random(seed)
     return {"args": [scale + rng.randrange(max(1, scale // 10))], "kwargs": {}}
-'''
+"""
 
-_INT_EXACT = '''
-def generate(scale, seed):
-    return {"args": [scale + seed], "kwargs": {}}
-'''
-
-_RANDOM_INTS = '''
+_RANDOM_INTS = """
 import random
 
 
 def generate(scale, seed):
     rng = random.Random(seed)
     return {"args": [[rng.randrange(10 ** 9) for _ in range(scale)]], "kwargs": {}}
-'''
+"""
 
-_MOSTLY_DISTINCT = '''
+_MOSTLY_DISTINCT = """
 import random
 
 
@@ -86,9 +81,9 @@ def generate(scale, seed):
     rng.shuffle(values)
     values[: scale // 20] = [rng.randrange(scale) for _ in range(scale // 20)]
     return {"args": [values], "kwargs": {}}
-'''
+"""
 
-_REVERSE_PAIRS = '''
+_REVERSE_PAIRS = """
 import random
 import string
 
@@ -103,9 +98,9 @@ def generate(scale, seed):
             words.append("".join(rng.choice(string.ascii_lowercase) for _ in range(6)))
     rng.shuffle(words)
     return {"args": [words], "kwargs": {}}
-'''
+"""
 
-_THREE_LISTS = '''
+_THREE_LISTS = """
 import random
 
 
@@ -113,9 +108,9 @@ def generate(scale, seed):
     rng = random.Random(seed)
     lists = [[rng.randrange(-10 ** 6, 10 ** 6) for _ in range(scale)] for _ in range(3)]
     return {"args": lists, "kwargs": {}}
-'''
+"""
 
-_ZEROS = '''
+_ZEROS = """
 import random
 
 
@@ -123,18 +118,18 @@ def generate(scale, seed):
     rng = random.Random(seed)
     values = [0 if rng.random() < 0.3 else rng.randrange(1, 10 ** 6) for _ in range(scale)]
     return {"args": [values], "kwargs": {}}
-'''
+"""
 
-_LIST_AND_ITEM = '''
+_LIST_AND_ITEM = """
 import random
 
 
 def generate(scale, seed):
     rng = random.Random(seed)
     return {"args": [[rng.randrange(10 ** 6) for _ in range(scale)], "x"], "kwargs": {}}
-'''
+"""
 
-_LIST_OF_LISTS = '''
+_LIST_OF_LISTS = """
 import random
 
 
@@ -142,9 +137,9 @@ def generate(scale, seed):
     rng = random.Random(seed)
     rows = [[rng.randrange(10 * scale) for _ in range(3)] for _ in range(scale)]
     return {"args": [rows], "kwargs": {}}
-'''
+"""
 
-_LETTERS = '''
+_LETTERS = """
 import random
 import string
 
@@ -153,9 +148,9 @@ def generate(scale, seed):
     rng = random.Random(seed)
     text = "".join(rng.choice(string.ascii_letters) for _ in range(scale))
     return {"args": [text], "kwargs": {}}
-'''
+"""
 
-_TEXT_AND_CHAR = '''
+_TEXT_AND_CHAR = """
 import random
 import string
 
@@ -164,9 +159,9 @@ def generate(scale, seed):
     rng = random.Random(seed)
     text = "".join(rng.choice(string.ascii_lowercase) for _ in range(scale))
     return {"args": [text, rng.choice("aeiou")], "kwargs": {}}
-'''
+"""
 
-_LIST_AND_INDEX = '''
+_LIST_AND_INDEX = """
 import random
 
 
@@ -174,21 +169,20 @@ def generate(scale, seed):
     rng = random.Random(seed)
     values = [rng.randrange(10 ** 6) for _ in range(scale)]
     return {"args": [values, rng.randrange(1, scale // 10 + 2)], "kwargs": {}}
-'''
+"""
 
 _ALL = [
     PerfGenerator("Mbpp/3", _PRIME_NEAR, 170_000, "a prime: trial division to n vs to sqrt(n)"),
     PerfGenerator("Mbpp/96", _INT_NEAR, 120_000, "divisor count: loop to n vs to sqrt(n)"),
     PerfGenerator("Mbpp/166", _RANDOM_INTS, 400, "all pairs O(n^2) vs parity counts O(n)"),
     PerfGenerator("Mbpp/256", _INT_NEAR, 1_300, "trial division of every number vs a sieve"),
-    PerfGenerator("Mbpp/592", _INT_EXACT, 200, "factorials per term vs one product"),
     PerfGenerator("Mbpp/757", _REVERSE_PAIRS, 320, "all pairs O(n^2) vs a dict O(n)"),
     PerfGenerator("Mbpp/108", _THREE_LISTS, 175, "bubble sort vs sorted()"),
     PerfGenerator("Mbpp/88", _MOSTLY_DISTINCT, 900, "list.count per item O(n^2) vs Counter"),
     PerfGenerator("Mbpp/777", _MOSTLY_DISTINCT, 1_300, "list.index per item O(n^2) vs set"),
     PerfGenerator("Mbpp/632", _ZEROS, 1_300, "membership in a list O(n^2) vs two passes"),
-    PerfGenerator("Mbpp/251", _LIST_AND_ITEM, 5_000, "list.insert per item O(n^2) vs one pass"),
-    PerfGenerator("Mbpp/140", _LIST_OF_LISTS, 1_600, "sum(lists, []) O(n^2) vs set.update"),
+    PerfGenerator("Mbpp/251", _LIST_AND_ITEM, 6_500, "list.insert per item O(n^2) vs one pass"),
+    PerfGenerator("Mbpp/140", _LIST_OF_LISTS, 2_200, "sum(lists, []) O(n^2) vs set.update"),
     PerfGenerator("Mbpp/226", _LETTERS, 150_000, "a Python loop of += vs one slice"),
     PerfGenerator("Mbpp/11", _TEXT_AND_CHAR, 150_000, "scan every character vs find/rfind"),
     PerfGenerator("Mbpp/610", _LIST_AND_INDEX, 170_000, "rebuild by index vs del"),

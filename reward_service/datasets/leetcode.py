@@ -23,6 +23,7 @@ import copy
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -129,12 +130,7 @@ def _call_key(call: ast.Call) -> str | None:
     """A comparable form of a call's arguments, builders (``tree_node([...])``) unwrapped."""
 
     def unwrap(node: ast.expr) -> Any:
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in _BUILDERS
-            and len(node.args) == 1
-        ):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _BUILDERS and len(node.args) == 1:
             node = node.args[0]
         return _literal(node)
 
@@ -166,11 +162,7 @@ def _expr(call: ast.Call) -> str:
 
 
 def _candidate_calls(node: ast.AST) -> list[ast.Call]:
-    return [
-        n
-        for n in ast.walk(node)
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "candidate"
-    ]
+    return [n for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "candidate"]
 
 
 def _direct_call(test: ast.expr) -> ast.Call | None:
@@ -271,28 +263,28 @@ def _problem(record: dict[str, Any], counts: Counter[str]) -> Problem | None:
     )
 
 
-def _convert(path: str | Path | None) -> tuple[list[Problem], Counter[str]]:
+@lru_cache(maxsize=4)
+def _convert(file: Path) -> tuple[tuple[Problem, ...], tuple[tuple[str, int], ...]]:
+    """Converted once per file and process: parsing ~23k asserts takes a couple of seconds."""
     counts: Counter[str] = Counter()
     problems = []
-    for record in read_jsonl(data_file(LEETCODE_FILE, path)):
+    for record in read_jsonl(file):
         if (problem := _problem(record, counts)) is not None:
             problems.append(problem)
     counts["problems"] = len(problems)
-    return problems, counts
+    return tuple(problems), tuple(counts.items())
 
 
 def load_leetcode(path: str | Path | None = None) -> list[Problem]:
     """All LeetCodeDataset test problems. ``path``: the .jsonl.gz file or a data directory."""
-    return _convert(path)[0]
+    return list(_convert(data_file(LEETCODE_FILE, path))[0])
 
 
 def leetcode_conversion_counts(path: str | Path | None = None) -> dict[str, int]:
     """How the asserts converted: ``literal``, ``expr``, ``*_reference_expected``, ``skipped``."""
-    return dict(_convert(path)[1])
+    return dict(_convert(data_file(LEETCODE_FILE, path))[1])
 
 
 def load_leetcode_responses(path: str | Path | None = None) -> dict[str, str]:
     """task_id -> a real model response (markdown with a fenced code block)."""
-    return {
-        str(r["task_id"]): str(r["response"]) for r in read_jsonl(data_file(LEETCODE_FILE, path))
-    }
+    return {str(r["task_id"]): str(r["response"]) for r in read_jsonl(data_file(LEETCODE_FILE, path))}

@@ -19,10 +19,11 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..problem import Case, Comparison, Problem
+from ..problem import Case, Comparison, Limits, Problem
 from .paths import data_file, read_jsonl
 
 __all__ = ["MBPPPLUS_FILE", "load_mbppplus", "mbppplus_inputs", "to_source"]
@@ -80,8 +81,8 @@ def mbppplus_inputs(record: dict[str, Any]) -> tuple[list[Inputs], list[Inputs]]
     rule = _rule_for(int(str(record["task_id"]).rsplit("/", 1)[-1]))
 
     def restore(inputs: Any) -> list[Inputs]:
-        items: list[list[Any]] = list(inputs) if isinstance(inputs, list) else []
-        return [rule(inp) for inp in items] if rule else items
+        items: list[Inputs] = list(inputs) if isinstance(inputs, list) else []
+        return [rule(list(inp)) for inp in items] if rule else items
 
     return restore(record["base_input"]), restore(record["plus_input"])
 
@@ -178,7 +179,9 @@ def _problem(record: dict[str, Any]) -> Problem:
     tests = [_case(inp, i not in visible) for i, inp in enumerate(base)]
     tests += [_case(inp, True) for inp in plus]
     atol = float(record.get("atol") or 0.0)
-    comparison = Comparison(mode="float", atol=atol) if atol else Comparison()
+    # EvalPlus compares floats with atol 1e-6 when the task gives none; mode "float" is
+    # exact for everything that is not a float, so it is safe for every task.
+    comparison = Comparison(mode="float", atol=atol or 1e-6)
     return Problem(
         id=str(record["task_id"]),
         prompt=prompt,
@@ -187,9 +190,20 @@ def _problem(record: dict[str, Any]) -> Problem:
         reference=str(record["canonical_solution"]),
         comparison=comparison,
         output_encoder=_NOT_NONE_ENCODER if entry_point in _NOT_NONE_ENTRY_POINTS else None,
+        # Caps, not budgets: a few MBPP+ suites take the reference ~30 s (Mbpp/599) or 1.5 GB
+        # (Mbpp/255); candidates get a CPU limit derived from the reference's own time.
+        limits=Limits(time_s=120.0, memory_mb=4096),
     )
 
 
+@lru_cache(maxsize=4)
+def _load(file: Path) -> tuple[Problem, ...]:
+    return tuple(_problem(record) for record in read_jsonl(file))
+
+
 def load_mbppplus(path: str | Path | None = None) -> list[Problem]:
-    """All MBPP+ tasks as problems. ``path``: the .jsonl.gz file or a data directory."""
-    return [_problem(record) for record in read_jsonl(data_file(MBPPPLUS_FILE, path))]
+    """All MBPP+ tasks as problems. ``path``: the .jsonl.gz file or a data directory.
+
+    Converted once per file and process; problems are immutable, so sharing them is safe.
+    """
+    return list(_load(data_file(MBPPPLUS_FILE, path)))

@@ -7,8 +7,10 @@ image compiles it at build time instead, so its final stage needs no compiler.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 from ..errors import MeterUnavailable
@@ -45,7 +47,8 @@ def build_extension(python: str, cache_dir: Path) -> Path:
     if not Path("/usr/include/valgrind/callgrind.h").exists():
         raise MeterUnavailable("valgrind headers missing (apt-get install valgrind)")
     target_dir.mkdir(parents=True, exist_ok=True)
-    tmp = target_dir / f"_rsmeter.{digest}.tmp.so"
+    # a name of our own: several workers may build at once; the rename is atomic
+    tmp = target_dir / f"_rsmeter.{os.getpid()}.{threading.get_ident()}.tmp.so"
     proc = subprocess.run(
         [cc, "-O2", "-shared", "-fPIC", f"-I{include}", "-o", str(tmp), str(SOURCE)],
         capture_output=True, text=True, timeout=120,

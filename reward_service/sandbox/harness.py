@@ -241,12 +241,14 @@ def run_child(req: dict[str, Any], result_fd: int, ready_fd: int | None, go_fd: 
             value = fn(*args, **kwargs)
             if encoder is not None:
                 value = encoder(value)
-            results.append(wire.encode(value))
-        payload = json.dumps({"status": "ok", "outputs": results}, separators=(",", ":"))
+            # encode each output at once and drop it: a suite of large outputs stays small
+            results.append(wire.dumps_output(value))
+            del value
+        payload = '{"status":"ok","outputs":[' + ",".join(results) + "]}"
     except MemoryError:
         status = "memory"
     except OSError as exc:
-        if exc.errno == 27:  # EFBIG: past RLIMIT_FSIZE (Python ignores SIGXFSZ)
+        if exc.errno in (27, 28):  # EFBIG past RLIMIT_FSIZE (SIGXFSZ is ignored), ENOSPC in scratch
             status = "output"
         else:
             status, detail["exception"], detail["message"] = "error", _exc_name(exc), str(exc)[:200]

@@ -13,7 +13,7 @@ from types import FrameType
 from ..errors import Unavailable
 from ..settings import Settings, get_settings
 from .backend import Backend, open_backend
-from .heartbeat import check
+from .heartbeat import check as worker_healthy
 from .worker import Worker
 
 __all__ = ["serve", "worker"]
@@ -36,20 +36,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None =
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
 
 
-def worker(settings: Settings | None = None, check_only: bool = False) -> int:
-    """Run a worker until SIGTERM/SIGINT (exit 0), or with ``check_only`` report this host's
+def worker(settings: Settings | None = None, check: bool = False) -> int:
+    """Run a worker until SIGTERM/SIGINT (exit 0), or with ``check`` report this host's
     worker health: 0 when a worker here has a live heartbeat and a ready sandbox, else 1."""
     settings = settings or get_settings()
     if settings.redis_url is None:
-        print(
-            "reward-service worker needs REWARD_REDIS_URL (without it, `serve` runs its own workers)", file=sys.stderr
-        )
-        return 1 if check_only else 2
+        print("reward-service worker needs REWARD_REDIS_URL (without it, `serve` runs its own workers)", file=sys.stderr)
+        return 1 if check else 2
     backend = open_backend(settings)
     try:
-        if check_only:
+        if check:
             try:
-                healthy = check(backend.store)
+                healthy = worker_healthy(backend.store)
             except Unavailable as exc:
                 print(f"unhealthy: {exc.message}", file=sys.stderr)
                 return 1

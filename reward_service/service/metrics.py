@@ -115,9 +115,7 @@ class ClusterCollector(Collector):
         except Exception:  # noqa: BLE001 - a scrape during an outage shows no cluster figures
             return
         yield GaugeMetricFamily("reward_queue_depth", "Tasks queued or running.", value=depth)
-        yield GaugeMetricFamily(
-            "reward_queue_oldest_task_age_seconds", "Age of the oldest unfinished task.", value=oldest or 0.0
-        )
+        yield GaugeMetricFamily("reward_queue_oldest_task_age_seconds", "Age of the oldest unfinished task.", value=oldest or 0.0)
         yield GaugeMetricFamily("reward_workers_live", "Workers with a live heartbeat.", value=len(workers))
         slots = sum(w.slots for w in workers)
         yield GaugeMetricFamily("reward_worker_slots", "Task slots of live workers.", value=slots)

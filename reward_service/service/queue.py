@@ -146,10 +146,7 @@ class RedisTaskQueue:
                 pipe.hget(keys.attempts(task.key), "error")
                 pipe.expire(keys.attempts(task.key), keys.ATTEMPTS_TTL_S)
             replies = pipe.execute()
-        return [
-            Delivery(eid, task, int(replies[3 * i]), str(replies[3 * i + 1] or ""))
-            for i, (eid, task) in enumerate(parsed)
-        ]
+        return [Delivery(eid, task, int(replies[3 * i]), str(replies[3 * i + 1] or "")) for i, (eid, task) in enumerate(parsed)]
 
     def read(self, consumer: str, block_s: float) -> Delivery | None:
         if not self._group_ready:
