@@ -56,13 +56,15 @@ def make_meter(settings: Settings) -> tuple[Meter, Any]:
 
 
 def make_sandbox(settings: Settings) -> Sandbox:
-    meter, extension = make_meter(settings)
     if settings.sandbox.backend == "docker":
-        import importlib
+        # Counts are taken inside the sandbox image (its valgrind and its meter helper), so
+        # the worker's host needs neither; containers have no hardware counters.
+        from .sandbox.docker_backend import ContainerCallgrindMeter, DockerSandbox
 
-        backend: Any = importlib.import_module(".sandbox.docker_backend", __package__)
-        sandbox: Sandbox = backend.DockerSandbox(settings, meter)
-        return sandbox
+        if settings.meter.backend == "perf":
+            raise MeterUnavailable("the docker backend counts with callgrind; set REWARD_METER__BACKEND=callgrind")
+        return DockerSandbox(settings, ContainerCallgrindMeter())
+    meter, extension = make_meter(settings)
     from .sandbox.embedded import EmbeddedSandbox
 
     return EmbeddedSandbox(settings.sandbox, meter, extension)

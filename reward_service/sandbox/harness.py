@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-import wire  # noqa: E402  (sibling module; the harness runs as a script)
+import wire  # type: ignore[import-not-found,unused-ignore]  # noqa: E402  (sibling: the harness runs as a script)
 
 try:  # the meter's native helper; absent only for correctness-only sandboxes
     import _rsmeter  # type: ignore[import-not-found]  # noqa: E402

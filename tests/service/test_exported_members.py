@@ -1,0 +1,27 @@
+"""The service package exports what it means to, and each module's __all__ is real."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import reward_service.service as service
+
+
+def test_package_exports() -> None:
+    assert set(service.__all__) == {
+        "create_app", "Backend", "open_backend", "serve", "worker", "Job", "JobState",
+        "Task", "TaskQueue", "RedisTaskQueue", "LocalTaskQueue", "Worker",
+    }  # fmt: skip
+    for name in service.__all__:
+        assert hasattr(service, name), name
+
+
+def test_every_module_declares_all() -> None:
+    for info in pkgutil.iter_modules(service.__path__):
+        if info.name == "__main__":
+            continue
+        module = importlib.import_module(f"reward_service.service.{info.name}")
+        assert hasattr(module, "__all__"), info.name
+        for name in module.__all__:
+            assert hasattr(module, name), f"{info.name}.{name}"
