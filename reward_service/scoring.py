@@ -121,7 +121,7 @@ class Expected:
         """
         if self.reference_cpu_s <= 0:
             return cap
-        return min(cap, max(5.0, 4.0 * self.reference_cpu_s + 2.0))
+        return min(cap, max(10.0, 4.0 * self.reference_cpu_s + 2.0))
 
 
 def _failure(outcome: RunOutcome, what: str, index_offset: int = 0) -> Measurement:

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..problem import Case, Problem
+from ..problem import Case, Limits, Problem
 from ..sandbox import wire
 from .paths import data_file, read_jsonl
 
@@ -260,6 +260,9 @@ def _problem(record: dict[str, Any], counts: Counter[str]) -> Problem | None:
         tests=tests,
         reference=str(record["completion"]),
         output_encoder=NODE_ENCODER if _NODE_TYPES.search(starter) else None,
+        # A cap, not a budget: ~100 asserts run in one process and a few references need
+        # >10 s for them; candidates get a CPU limit derived from the reference's own time.
+        limits=Limits(time_s=120.0, memory_mb=4096),
     )
 
 
