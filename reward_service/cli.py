@@ -42,7 +42,7 @@ def _sample_paths() -> tuple[Path, Path]:
     return Path(str(base / "sample_problems.jsonl")), Path(str(base / "sample_responses.jsonl"))
 
 
-def _summary_table(results: list[GroupResult], seconds: float, evaluations: int) -> None:
+def _summary_table(results: list[GroupResult], seconds: float, evaluations: int | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -61,8 +61,9 @@ def _summary_table(results: list[GroupResult], seconds: float, evaluations: int)
         for r in g.results:
             tally[r.verdict] = tally.get(r.verdict, 0) + 1
     total = sum(tally.values())
+    ran = f"{evaluations} unique programs run, " if evaluations is not None else ""
     console.print(
-        f"{total} responses, {evaluations} unique programs run, {seconds:.1f} s; "
+        f"{total} responses, {ran}{seconds:.1f} s; "
         + ", ".join(f"{v.value}: {n}" for v, n in sorted(tally.items(), key=lambda kv: kv[0].value))
     )
 
@@ -178,7 +179,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         with open(args.out, "w", encoding="utf-8") as fh:
             for g in results:
                 fh.write(g.model_dump_json() + "\n")
-        _summary_table(results, time.monotonic() - started, sum(len(g.results) for g in results))
+        _summary_table(results, time.monotonic() - started, None)
         print(f"results written to {args.out}", file=sys.stderr)
         return 0
     finally:

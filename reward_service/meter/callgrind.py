@@ -55,6 +55,7 @@ class CallgrindMeter(Meter):
             "--collect-atstart=yes",
             "--dump-line=no",
             "--compress-pos=no",  # measured: halves the dump at each run's exit
+            "--separate-recs=1",
             "--trace-children=no",
             "--child-silent-after-fork=yes",
 

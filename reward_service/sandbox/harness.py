@@ -421,6 +421,8 @@ def template(trig_r: int, resp_w: int, result_w: int, ready: tuple[int, int] | N
     _warm()
     gc.collect()
     gc.freeze()
+    if MODE == "callgrind" and _rsmeter is not None:
+        _rsmeter.quiet()
     while True:
         if not read(trig_r, 1):
             os._exit(0)
