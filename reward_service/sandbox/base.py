@@ -49,7 +49,7 @@ class RunSpec:
             "limits": {
                 "cpu_s": self.cpu_s,
                 "wall_s": wall_s,
-                "memory_mb": None if self.measure else self.memory_mb,
+                "memory_mb": self.memory_mb,
                 "nproc": nproc,
                 "nofile": nofile,
                 "fsize": fsize,

@@ -290,6 +290,15 @@ def test_memory_bomb(scorer: Scorer) -> None:
     assert m.verdict is Verdict.memory_exceeded
 
 
+def test_memory_bomb_only_on_the_large_input(scorer: Scorer) -> None:
+    # Passes every test, then blows up on the performance input, where valgrind runs it.
+    code = "def f(n):\n    if n > 2000:\n        x = [bytearray(10**7) for _ in range(1000)]\n" \
+        "    return sum(i * i for i in range(n))\n"
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.memory_exceeded
+    assert m.diagnostic.perf_input_index == 0
+
+
 def test_infinite_loop(scorer: Scorer) -> None:
     m = evaluate(scorer, "def f(n):\n    while True:\n        pass\n")
     assert m.verdict is Verdict.timeout
