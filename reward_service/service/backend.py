@@ -13,6 +13,7 @@ import redis
 
 from ..settings import Settings
 from .cache import ResultCache
+from .completions import CompletionFeed, Completions
 from .jobs import JobStore
 from .problems_store import ProblemStore
 from .queue import LocalTaskQueue, RedisTaskQueue, TaskQueue
@@ -29,13 +30,23 @@ class Backend:
     problems: ProblemStore
     cache: ResultCache
     jobs: JobStore
+    completions: Completions
     client: redis.Redis[str] | None = None
+    _feed: CompletionFeed | None = None
 
     @property
     def embedded(self) -> bool:
         return self.client is None
 
+    def follow_completions(self) -> None:
+        """Relay the workers' completion notices to :attr:`completions` (API processes)."""
+        if self.client is not None and self._feed is None:
+            self._feed = CompletionFeed(self.client, self.completions)
+            self._feed.start()
+
     def close(self) -> None:
+        if self._feed is not None:
+            self._feed.stop()
         if self.client is not None:
             self.client.close()
 
@@ -44,9 +55,11 @@ def open_backend(settings: Settings) -> Backend:
     store: Store
     queue: TaskQueue
     client: redis.Redis[str] | None = None
+    completions = Completions()
     if settings.redis_url:
         client = connect(settings.redis_url)
         store, queue = RedisStore(client), RedisTaskQueue(client)
     else:
-        store, queue = MemoryStore(), LocalTaskQueue()
-    return Backend(settings, store, queue, ProblemStore(store), ResultCache(store), JobStore(store), client)
+        store = MemoryStore()
+        queue = LocalTaskQueue(store, completions)
+    return Backend(settings, store, queue, ProblemStore(store), ResultCache(store), JobStore(store), completions, client)

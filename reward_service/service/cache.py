@@ -16,7 +16,7 @@ from ..verdict import Verdict
 from . import keys
 from .store import Store
 
-__all__ = ["ResultCache", "task_key", "environment_tag"]
+__all__ = ["ResultCache", "task_key", "environment_tag", "result_ttl_s"]
 
 
 def environment_tag(settings: Settings) -> str:
@@ -31,6 +31,12 @@ def task_key(problem_version: str, digest: str, *, measure: bool, aggregate: Agg
     return hashlib.sha256(blob.encode()).hexdigest()[:40]
 
 
+def result_ttl_s(measurement: Measurement) -> int:
+    """How long a result is kept: infrastructure failures only long enough for waiters, so
+    that a later request measures again instead of inheriting a sandbox_error."""
+    return keys.FAILED_RESULT_TTL_S if measurement.verdict is Verdict.sandbox_error else keys.RESULT_TTL_S
+
+
 class ResultCache:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -40,11 +46,5 @@ class ResultCache:
         return [Measurement.model_validate_json(v) if v is not None else None for v in raw]
 
     def put(self, task: str, measurement: Measurement) -> None:
-        """Store a result (before the task is acknowledged, see :mod:`.queue`).
-
-        Infrastructure failures are kept briefly (long enough for waiters), so that a
-        later request measures again instead of inheriting a sandbox_error.
-        """
-        failed = measurement.verdict is Verdict.sandbox_error
-        ttl = keys.FAILED_RESULT_TTL_S if failed else keys.RESULT_TTL_S
-        self.store.set(keys.result(task), measurement.model_dump_json(), ttl_s=ttl)
+        """Store a result (workers store theirs with the ack: :meth:`TaskQueue.complete`)."""
+        self.store.set(keys.result(task), measurement.model_dump_json(), ttl_s=result_ttl_s(measurement))

@@ -29,6 +29,7 @@ from .schemas import RewardsRequest
 
 __all__ = ["Dispatcher", "check_limits"]
 
+_POLL_S = 1.0  # how often a waiter reads every missing result, notices or not
 _RECHECK_S = 2.0  # how often a waiter checks that missing tasks are still in flight
 
 
@@ -71,7 +72,7 @@ class Dispatcher:
                 self.backend.problems.put_inline(problem)
             else:
                 problem = self.backend.problems.get(group.problem_id or "")
-            entry = problem.entry
+            entry, version = problem.entry, problem.version  # version hashes the whole problem: once
             members: list[PlannedMember] = []
             for index, response in enumerate(group.responses):
                 extraction = triage(response, entry)
@@ -80,7 +81,7 @@ class Dispatcher:
                     members.append(PlannedMember(index=index, pre=pre))
                     continue
                 key = task_key(
-                    problem.version,
+                    version,
                     code_digest(extraction.code),
                     measure=options.measure,
                     aggregate=options.aggregate,
@@ -90,7 +91,7 @@ class Dispatcher:
                     key,
                     Task(
                         key=key,
-                        problem_version=problem.version,
+                        problem_version=version,
                         code=extraction.code,
                         measure=options.measure,
                         aggregate=options.aggregate,
@@ -99,7 +100,7 @@ class Dispatcher:
                 )
                 members.append(PlannedMember(index=index, task=key))
             group_id = group.group_id if group.group_id is not None else str(gi)
-            groups.append(PlannedGroup(group_id=group_id, problem_version=problem.version, members=members))
+            groups.append(PlannedGroup(group_id=group_id, problem_version=version, members=members))
         return Plan(groups=groups, options=options.score_options()), list(tasks.values())
 
     def submit(self, tasks: Sequence[Task]) -> None:
@@ -137,33 +138,46 @@ class Dispatcher:
             metrics.TASKS_ENQUEUED.inc(self.backend.queue.enqueue(lost))
 
     def wait(self, tasks: Sequence[Task], deadline_s: float) -> dict[str, Measurement]:
-        """Poll until every task is measured (synchronous requests)."""
+        """Wait until every task is measured (synchronous requests).
+
+        Woken by completion notices (see :mod:`.completions`), it reads just the results
+        announced; every ``_POLL_S`` it reads all missing ones anyway (a notice may be lost
+        while Redis is down), and every ``_RECHECK_S`` re-enqueues tasks that were lost.
+        """
         have: dict[str, Measurement] = {}
         deadline = time.monotonic() + deadline_s
-        pause, last_check = 0.002, time.monotonic()
-        while True:
-            now = time.monotonic()
-            recheck = now - last_check >= _RECHECK_S
-            try:
-                self.collect(tasks, have, recheck=recheck)
-                if recheck:
-                    last_check = now
-                down = None
-            except Unavailable as exc:  # ride out a short outage; the work stays queued
-                down = exc
-            if len(have) == len(tasks):
-                return have
-            if time.monotonic() >= deadline:
-                if down is not None:
-                    raise down
-                raise DeadlineExceeded(
-                    f"{len(tasks) - len(have)} of {len(tasks)} codes not measured within {deadline_s:.0f} s; "
-                    "the work stays queued, so asking again later returns cached results",
-                    measured=len(have),
-                    total=len(tasks),
-                )
-            time.sleep(pause)
-            pause = min(pause * 1.5, 0.05)
+        last_poll = last_check = time.monotonic()
+        with self.backend.completions.watch(t.key for t in tasks) as watch:
+            announced: set[str] | None = None  # None: read every missing result
+            while True:
+                now = time.monotonic()
+                recheck = now - last_check >= _RECHECK_S
+                if recheck or now - last_poll >= _POLL_S:
+                    announced = None
+                try:
+                    if announced is None:
+                        self.collect(tasks, have, recheck=recheck)
+                        last_poll, last_check = now, now if recheck else last_check
+                    elif announced:
+                        self.collect([t for t in tasks if t.key in announced], have, recheck=False)
+                    announced, down = set(), None
+                except Unavailable as exc:  # ride out a short outage; the work stays queued
+                    announced, down = None, exc
+                if len(have) == len(tasks):
+                    return have
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    if down is not None:
+                        raise down
+                    raise DeadlineExceeded(
+                        f"{len(tasks) - len(have)} of {len(tasks)} codes not measured within {deadline_s:.0f} s; "
+                        "the work stays queued, so asking again later returns cached results",
+                        measured=len(have),
+                        total=len(tasks),
+                    )
+                woken = watch.wait(min(left, _POLL_S))
+                if announced is not None:
+                    announced |= woken
 
     def assemble(self, plan: Plan, have: dict[str, Measurement]) -> list[GroupOut]:
         out: list[GroupOut] = []

@@ -10,11 +10,10 @@ from __future__ import annotations
 from ..results import Measurement
 from ..scoring import Scorer
 from ..verdict import Verdict
-from . import keys, metrics
-from .cache import ResultCache
+from . import metrics
+from .cache import result_ttl_s
 from .problems_store import ProblemStore
-from .queue import Task
-from .store import Store
+from .queue import Delivery, Task, TaskQueue
 
 __all__ = ["measure", "record"]
 
@@ -25,14 +24,17 @@ def measure(task: Task, scorer: Scorer, problems: ProblemStore) -> Measurement:
     return scorer.evaluate(problem, task.code, measure=task.measure, aggregate=task.aggregate)
 
 
-def record(task: Task, measurement: Measurement, cache: ResultCache, store: Store) -> None:
-    """Store the measurement for its waiters and count it (before the task is acknowledged)."""
-    cache.put(task.key, measurement)
-    store.hincr(keys.STATS, "measurements")
+def record(delivery: Delivery, measurement: Measurement, queue: TaskQueue, *, next_for: str | None = None) -> Delivery | None:
+    """Store the measurement for its waiters, count it and acknowledge the task (one
+    transaction); with ``next_for``, also fetch that consumer's next task (see
+    :meth:`TaskQueue.complete`)."""
+    failed = measurement.verdict is Verdict.sandbox_error
+    counters = {"measurements": 1, "sandbox_errors": 1} if failed else {"measurements": 1}
+    following = queue.complete(delivery, measurement.model_dump_json(), result_ttl_s(measurement), counters, next_for=next_for)
     metrics.WORKER_MEASUREMENTS.labels(measurement.verdict.value).inc()
     metrics.WORKER_SANDBOX_SECONDS.observe(measurement.seconds)
-    if measurement.verdict is Verdict.sandbox_error:
-        store.hincr(keys.STATS, "sandbox_errors")
+    if failed:
         metrics.WORKER_SANDBOX_ERRORS.inc()
     elif measurement.instructions is not None:
         metrics.WORKER_INSTRUCTIONS.observe(measurement.instructions)
+    return following

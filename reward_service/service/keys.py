@@ -7,7 +7,8 @@ All keys share the ``rs:`` prefix so one Redis can host other applications and
 key                            type    expiry                       why
 =============================  ======  ===========================  ==========================================
 ``rs:tasks``                   stream  none (entries XDEL'd on ack)  The work queue: one entry per unique
-                                                                     (problem version, code, meter, image).
+                                                                     (problem version, code, meter, image),
+                                                                     fields ``key`` (task id) and ``task``.
                                                                      Read by the consumer group ``workers``;
                                                                      acknowledged entries are deleted, so
                                                                      XLEN is the queued + running backlog.
@@ -46,6 +47,10 @@ key                            type    expiry                       why
                                                                      busy, sandbox readiness). Its expiry *is*
                                                                      the liveness signal: a dead worker's key
                                                                      vanishes without anyone cleaning up.
+``rs:done``                    pubsub  none (a channel, not kept)  Task ids as their results are written (in
+                                                                     the same transaction): wakes the requests
+                                                                     waiting for them. A missed message only
+                                                                     delays a waiter to its next cache read.
 ``rs:stats``                   hash    none                         Cluster-wide counters (measured,
                                                                      reclaimed, dead_lettered, sandbox_errors)
                                                                      that outlive any one worker process; the
@@ -63,6 +68,7 @@ __all__ = [
     "DEAD",
     "GROUP",
     "STATS",
+    "DONE",
     "DEAD_MAXLEN",
     "ATTEMPTS_TTL_S",
     "INFLIGHT_TTL_S",
@@ -87,6 +93,7 @@ TASKS: Final = "rs:tasks"
 DEAD: Final = "rs:dead"
 GROUP: Final = "workers"  # the consumer group on TASKS
 STATS: Final = "rs:stats"
+DONE: Final = "rs:done"  # pub/sub channel of completed task ids
 
 DEAD_MAXLEN: Final = 10_000
 ATTEMPTS_TTL_S: Final = 24 * 3600

@@ -12,19 +12,27 @@
 Each delivery counts an attempt (see :mod:`.retry` for what happens past the limit).
 
 Duplicates: :meth:`TaskQueue.enqueue` adds a task only when no copy is in flight (an
-in-flight marker, set and checked atomically with the add). Acknowledging or
-dead-lettering clears the marker, *after* the worker wrote the result, so a waiter that
-sees neither marker nor result knows the task was lost and may enqueue it again.
+in-flight marker, set and checked atomically with the add). :meth:`TaskQueue.complete`
+writes the result, counts it, clears the marker, acknowledges the entry and announces the
+task id (see :mod:`.completions`) in one transaction; dead-lettering does the same with a
+sandbox_error result. So a waiter that sees neither marker nor result knows the task was
+lost and may enqueue it again.
+
+Round trips are what a task costs here (Redis is on the other side of a socket and, with
+``appendfsync always``, each write transaction waits for an fsync): enqueueing a batch is
+one script call per 256 tasks, a read that finds work is one script call (read and count
+the attempt), and finishing is one transaction.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,7 +42,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ..results import Aggregate
 from . import keys
-from .store import redis_errors
+from .completions import Completions
+from .store import Store, redis_errors
 
 __all__ = ["Task", "Delivery", "TaskQueue", "RedisTaskQueue", "LocalTaskQueue"]
 
@@ -71,6 +80,15 @@ class TaskQueue(Protocol):
     def reclaim(self, consumer: str, min_idle_s: float, count: int = 16) -> list[Delivery]: ...
     def touch(self, consumer: str, ids: Sequence[str]) -> None: ...
     def ack(self, delivery: Delivery) -> None: ...
+    def complete(
+        self,
+        delivery: Delivery,
+        result: str,
+        result_ttl_s: float,
+        counters: Mapping[str, int],
+        *,
+        next_for: str | None = None,
+    ) -> Delivery | None: ...
     def record_error(self, delivery: Delivery, error: str) -> None: ...
     def retry(self, delivery: Delivery) -> None: ...
     def dead_letter(self, delivery: Delivery, error: str) -> None: ...
@@ -78,16 +96,39 @@ class TaskQueue(Protocol):
 
 
 # Add each task unless its in-flight marker exists, atomically (no duplicate, no lost task).
+# ARGV: marker expiry (ms), marker key prefix, then (task id, task JSON) pairs.
 _ENQUEUE = """
 local n = 0
-for i = 2, #ARGV, 2 do
-  if redis.call('SET', ARGV[i], '1', 'NX', 'PX', ARGV[1]) then
-    redis.call('XADD', KEYS[1], '*', 'task', ARGV[i + 1])
+for i = 3, #ARGV, 2 do
+  if redis.call('SET', ARGV[2] .. ARGV[i], '1', 'NX', 'PX', ARGV[1]) then
+    redis.call('XADD', KEYS[1], '*', 'key', ARGV[i], 'task', ARGV[i + 1])
     n = n + 1
   end
 end
 return n
 """
+
+# Read new entries without blocking and count one attempt for each, in one round trip.
+# ARGV: group, consumer, count, attempts key prefix, attempts expiry (s).
+# Returns {entry id, task JSON, attempt, last error} per entry.
+_READ = """
+local reply = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
+local out = {}
+if not reply then return out end
+for _, entry in ipairs(reply[1][2]) do
+  local fields = {}
+  for i = 1, #entry[2], 2 do fields[entry[2][i]] = entry[2][i + 1] end
+  if fields.task then
+    local attempts = ARGV[4] .. (fields.key or cjson.decode(fields.task).key)
+    local count = redis.call('HINCRBY', attempts, 'count', 1)
+    local last = redis.call('HGET', attempts, 'error') or ''
+    redis.call('EXPIRE', attempts, ARGV[5])
+    out[#out + 1] = {entry[1], fields.task, count, last}
+  end
+end
+return out
+"""
+_READ_SHA = hashlib.sha1(_READ.encode()).hexdigest()
 
 
 class RedisTaskQueue:
@@ -95,6 +136,7 @@ class RedisTaskQueue:
         self.client = client
         self._group_ready = False
         self._enqueue = client.register_script(_ENQUEUE)
+        self._read = client.register_script(_READ)
 
     def ensure_group(self) -> None:
         with redis_errors():
@@ -108,9 +150,9 @@ class RedisTaskQueue:
     def enqueue(self, tasks: Sequence[Task]) -> int:
         added = 0
         for start in range(0, len(tasks), 256):
-            argv: list[str | int] = [keys.INFLIGHT_TTL_S * 1000]
+            argv: list[str | int] = [keys.INFLIGHT_TTL_S * 1000, keys.inflight("")]
             for task in tasks[start : start + 256]:
-                argv += [keys.inflight(task.key), task.model_dump_json()]
+                argv += [task.key, task.model_dump_json()]
             with redis_errors():
                 added += int(self._enqueue(keys=[keys.TASKS], args=argv))
         return added
@@ -149,10 +191,18 @@ class RedisTaskQueue:
         return [Delivery(eid, task, int(replies[3 * i]), str(replies[3 * i + 1] or "")) for i, (eid, task) in enumerate(parsed)]
 
     def read(self, consumer: str, block_s: float) -> Delivery | None:
+        """One new entry: a script call when work is waiting, else block for one and count it.
+
+        One entry at a time (COUNT 1): a worker slot that fetched more would sit on work an
+        idle worker could run, and tasks take from milliseconds to seconds.
+        """
         if not self._group_ready:
             self.ensure_group()
         with redis_errors():
             try:
+                ready = self._read(keys=[keys.TASKS], args=self._read_args(consumer))
+                if ready:
+                    return self._delivery(ready)
                 reply = self.client.xreadgroup(
                     keys.GROUP, consumer, {keys.TASKS: ">"}, count=1, block=max(1, int(block_s * 1000))
                 )
@@ -165,6 +215,18 @@ class RedisTaskQueue:
             return None
         deliveries = self._count(reply[0][1])
         return deliveries[0] if deliveries else None
+
+    @staticmethod
+    def _read_args(consumer: str) -> list[str | int]:
+        return [keys.GROUP, consumer, 1, keys.attempts(""), keys.ATTEMPTS_TTL_S]
+
+    @staticmethod
+    def _delivery(ready: Sequence[Any]) -> Delivery | None:
+        """The Delivery of a _READ reply, if it holds one."""
+        if not ready:
+            return None
+        eid, raw, count, error = ready[0]
+        return Delivery(str(eid), Task.model_validate_json(raw), int(count), str(error or ""))
 
     def reclaim(self, consumer: str, min_idle_s: float, count: int = 16) -> list[Delivery]:
         if not self._group_ready:
@@ -192,6 +254,46 @@ class RedisTaskQueue:
             pipe.delete(keys.attempts(delivery.task.key), keys.inflight(delivery.task.key))
             pipe.execute()
 
+    def complete(
+        self,
+        delivery: Delivery,
+        result: str,
+        result_ttl_s: float,
+        counters: Mapping[str, int],
+        *,
+        next_for: str | None = None,
+    ) -> Delivery | None:
+        """Store the result, count it, acknowledge the task and announce it: one transaction.
+
+        With ``next_for``, the same transaction also reads that consumer's next new entry
+        (without blocking), so a busy worker slot costs one round trip per task.
+        """
+        key = delivery.task.key
+        read = next_for is not None and self._group_ready
+        with redis_errors():
+            pipe = self.client.pipeline(transaction=True)
+            pipe.set(keys.result(key), result, px=max(1, int(result_ttl_s * 1000)))
+            for counter, by in counters.items():
+                pipe.hincrby(keys.STATS, counter, by)
+            pipe.xack(keys.TASKS, keys.GROUP, delivery.id)
+            pipe.xdel(keys.TASKS, delivery.id)
+            pipe.delete(keys.attempts(key), keys.inflight(key))
+            pipe.publish(keys.DONE, key)
+            if read:  # EVALSHA, not the Script object: a pipeline would first ask SCRIPT EXISTS
+                pipe.evalsha(_READ_SHA, 1, keys.TASKS, *self._read_args(next_for or ""))
+            replies = pipe.execute(raise_on_error=False)
+            done = replies[:-1] if read else replies
+            for reply in done:
+                if isinstance(reply, Exception):
+                    raise reply
+        if not read:
+            return None
+        if isinstance(replies[-1], Exception):  # NOSCRIPT or NOGROUP: the slot reads on its own
+            if "NOGROUP" in str(replies[-1]):
+                self._group_ready = False
+            return None
+        return self._delivery(replies[-1])
+
     def record_error(self, delivery: Delivery, error: str) -> None:
         with redis_errors():
             self.client.hset(keys.attempts(delivery.task.key), "error", error[:2000])
@@ -199,7 +301,7 @@ class RedisTaskQueue:
     def retry(self, delivery: Delivery) -> None:
         with redis_errors():
             pipe = self.client.pipeline(transaction=True)
-            pipe.xadd(keys.TASKS, {"task": delivery.task.model_dump_json()})
+            pipe.xadd(keys.TASKS, {"key": delivery.task.key, "task": delivery.task.model_dump_json()})
             pipe.xack(keys.TASKS, keys.GROUP, delivery.id)
             pipe.xdel(keys.TASKS, delivery.id)
             pipe.execute()
@@ -212,6 +314,7 @@ class RedisTaskQueue:
             pipe.xack(keys.TASKS, keys.GROUP, delivery.id)
             pipe.xdel(keys.TASKS, delivery.id)
             pipe.delete(keys.attempts(delivery.task.key), keys.inflight(delivery.task.key))
+            pipe.publish(keys.DONE, delivery.task.key)
             pipe.execute()
 
     def dead_letters(self, count: int = 100) -> list[dict[str, Any]]:
@@ -228,9 +331,14 @@ class _Running:
 
 
 class LocalTaskQueue:
-    """In-memory queue with the same delivery, reclaim and attempt semantics."""
+    """In-memory queue with the same delivery, reclaim and attempt semantics.
 
-    def __init__(self) -> None:
+    ``store`` receives the results of :meth:`complete`; ``completions`` its announcements.
+    """
+
+    def __init__(self, store: Store, completions: Completions | None = None) -> None:
+        self.store = store
+        self.completions = completions
         self._cond = threading.Condition()
         self._ready: deque[tuple[str, Task, float]] = deque()
         self._running: dict[str, _Running] = {}
@@ -297,6 +405,23 @@ class LocalTaskQueue:
             self._attempts.pop(delivery.task.key, None)
             self._inflight.discard(delivery.task.key)
 
+    def complete(
+        self,
+        delivery: Delivery,
+        result: str,
+        result_ttl_s: float,
+        counters: Mapping[str, int],
+        *,
+        next_for: str | None = None,
+    ) -> Delivery | None:
+        self.store.set(keys.result(delivery.task.key), result, ttl_s=result_ttl_s)  # before the ack
+        for counter, by in counters.items():
+            self.store.hincr(keys.STATS, counter, by)
+        self.ack(delivery)
+        if self.completions is not None:
+            self.completions.announce(delivery.task.key)
+        return self.read(next_for, block_s=0.0) if next_for is not None else None
+
     def record_error(self, delivery: Delivery, error: str) -> None:
         with self._cond:
             count, _ = self._attempts.get(delivery.task.key, (0, ""))
@@ -314,6 +439,8 @@ class LocalTaskQueue:
             self._attempts.pop(delivery.task.key, None)
             self._inflight.discard(delivery.task.key)
             self._dead.append({"task": json.loads(delivery.task.model_dump_json()), "error": error[:2000]})
+        if self.completions is not None:
+            self.completions.announce(delivery.task.key)
 
     def dead_letters(self, count: int = 100) -> list[dict[str, Any]]:
         with self._cond:

@@ -30,6 +30,7 @@ class Runtime:
         backend = open_backend(settings)
         runtime = cls(settings, backend, Dispatcher(backend))
         runtime._exits.callback(backend.close)
+        backend.follow_completions()
         if backend.embedded:
             from ..scoring import Scorer  # the sandbox is only needed where workers run
 

@@ -95,27 +95,32 @@ class Worker:
         return self.backend.queue.read(self.name, block_s=1.0)
 
     def _slot(self) -> None:
-        while not self._stop.is_set():
-            try:
-                delivery = self._next()
-            except Unavailable as exc:
-                log.warning("queue unavailable: %s", exc)
-                self._stop.wait(0.5)
-                continue
-            except Exception:
-                log.exception("reading the queue failed")
-                self._stop.wait(1.0)
-                continue
+        delivery: Delivery | None = None
+        while delivery is not None or not self._stop.is_set():
+            if delivery is None:
+                try:
+                    delivery = self._next()
+                except Unavailable as exc:
+                    log.warning("queue unavailable: %s", exc)
+                    self._stop.wait(0.5)
+                    continue
+                except Exception:
+                    log.exception("reading the queue failed")
+                    self._stop.wait(1.0)
+                    continue
             if delivery is not None:
-                self.handle(delivery)
+                # A delivery fetched with the previous one's ack is run even when stopping:
+                # it is this slot's, and would otherwise wait out the visibility timeout.
+                delivery = self.handle(delivery)
 
-    def handle(self, delivery: Delivery) -> None:
+    def handle(self, delivery: Delivery) -> Delivery | None:
+        """Run one delivery; returns the next one when it came with this one's ack."""
         with self._lock:
             self._running[delivery.id] = delivery
             self.info.busy = len(self._running)
         started = time.monotonic()
         try:
-            self._handle(delivery)
+            return self._handle(delivery)
         except Unavailable as exc:
             # Redis went away; the entry stays pending and is reclaimed once it is back.
             log.warning("lost Redis while handling %s: %s", delivery.task.key, exc)
@@ -126,28 +131,32 @@ class Worker:
             with self._lock:
                 self._running.pop(delivery.id, None)
                 self.info.busy = len(self._running)
+        return None
 
-    def _handle(self, delivery: Delivery) -> None:
+    def _handle(self, delivery: Delivery) -> Delivery | None:
         backend = self.backend
         if self.policy.exhausted(delivery):
             self._persist(lambda: self.policy.give_up(delivery, delivery.last_error))
-            return
+            return None
         task = delivery.task
         if task.job is not None and backend.jobs.state(task.job) is JobState.cancelled:
             backend.queue.ack(delivery)
-            return
+            return None
         try:
             measurement = measure(task, self.scorer, backend.problems)
         except Exception as exc:  # noqa: BLE001 - the service's fault, not the candidate's: retry
             log.warning("task %s attempt %d failed: %s", task.key, delivery.attempt, exc)
             error = exc
             self._persist(lambda: self.policy.failed(delivery, error))
-            return
-        self._persist(lambda: self._finish(delivery, measurement))
+            return None
+        return self._persist(lambda: self._finish(delivery, measurement))
 
-    def _finish(self, delivery: Delivery, measurement: Measurement) -> None:
-        record(delivery.task, measurement, self.backend.cache, self.backend.store)
-        self.backend.queue.ack(delivery)
+    def _finish(self, delivery: Delivery, measurement: Measurement) -> Delivery | None:
+        """Record and acknowledge; fetch the next task in the same round trip unless stopping
+        or reclaimed work is waiting (that goes first)."""
+        with self._lock:
+            prefetch = not self._stop.is_set() and not self._reclaimed
+        return record(delivery, measurement, self.backend.queue, next_for=self.name if prefetch else None)
 
     def _persist(self, write: Callable[[], T]) -> T:
         """Retry a write through a Redis outage (a measurement is too dear to drop)."""

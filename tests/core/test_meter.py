@@ -43,3 +43,30 @@ def test_parse_total() -> None:
     assert parse_total(b"version: 1\ncmd: x\nsummary: 12345\ntotals: 12345\n") == 12345
     with pytest.raises(ValueError):
         parse_total(b"garbage")
+
+
+def test_meter_helper_is_one_shot(settings: Settings) -> None:
+    """A candidate cannot restart or stop the count: quiet() and start() work once each, in order."""
+    import subprocess
+
+    ext = build_extension(settings.sandbox.python, settings.data_dir / "native")
+    script = f"""
+import sys
+sys.path.insert(0, {str(ext.parent)!r})
+import _rsmeter
+def refused(fn):
+    try:
+        fn()
+    except PermissionError:
+        return True
+    return False
+assert refused(_rsmeter.start)          # a run cannot start before the template quieted
+_rsmeter.quiet()
+assert refused(_rsmeter.quiet)
+_rsmeter.start()
+assert refused(_rsmeter.start)          # a second start would switch collection off
+assert refused(_rsmeter.quiet)
+print("ok")
+"""
+    proc = subprocess.run([settings.sandbox.python, "-c", script], capture_output=True, text=True, timeout=30)
+    assert proc.stdout.strip() == "ok", proc.stderr

@@ -86,9 +86,10 @@ def test_harness_and_meter_helper_are_installed(sandbox_image: str) -> None:
 
 @docker
 def test_meter_helper_zeroes_the_count_under_callgrind(sandbox_image: str) -> None:
-    """The helper's client request works inside the container: work before start() is not counted."""
+    """The helper's client requests work inside the container: work between quiet() and start() is not counted."""
     def total(before: str) -> int:
-        script = f"import sys; sys.path.insert(0, '/opt/rs'); import _rsmeter\n{before}\n_rsmeter.start()\n"
+        script = (f"import sys; sys.path.insert(0, '/opt/rs'); import _rsmeter\n_rsmeter.quiet()\n{before}\n"
+                  "_rsmeter.start()\n")
         proc = run_hardened(sandbox_image, "sh", "-c",
                             "valgrind --tool=callgrind --quiet --callgrind-out-file=/tmp/cg.out "
                             f"python3 -c \"{script}\" && grep -E '^(summary|totals):' /tmp/cg.out | head -1")

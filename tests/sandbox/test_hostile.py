@@ -84,9 +84,11 @@ def f(n):
     json.dump({str(k): v for k, v in _CACHE.items()}, open(PATH, "w"))
     return total
 """
-    counts = [evaluate(scorer, code).instructions for _ in range(2)]
-    assert counts[0] == counts[1]
-    assert counts[0] is not None and counts[0] >= honest
+    counts = [evaluate(scorer, code).instructions or 0 for _ in range(2)]
+    # A cache that survived would halve the second count. (The Docker backend has been
+    # seen to differ by 8 instructions in 1.8 million here: see deploy/README.md.)
+    assert abs(counts[0] - counts[1]) <= counts[0] * 1e-5
+    assert counts[0] >= honest
 
 
 def test_hard_coded_visible_outputs_fail_hidden_tests(scorer: Scorer) -> None:

@@ -19,7 +19,8 @@ from .conftest import RedisServer
 @pytest.fixture(params=["redis", "local"])
 def backend(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[tuple[TaskQueue, Store]]:
     if request.param == "local":
-        yield LocalTaskQueue(), MemoryStore()
+        store = MemoryStore()
+        yield LocalTaskQueue(store), store
         return
     redis_server.client().flushall()
     client = connect(redis_server.url)
