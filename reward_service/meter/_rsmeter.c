@@ -54,6 +54,51 @@ static PyObject *rs_start(PyObject *self, PyObject *noargs) {
     Py_RETURN_NONE;
 }
 
+/* stop(): in a run, once, after the candidate's outputs are copied out: stop collecting
+ * in this thread. Refused unless started, and refused a second time, so a candidate that
+ * stops the count early makes the harness's own stop() fail: the run is then rejected. */
+static int stopped = 0;
+
+static PyObject *rs_stop(PyObject *self, PyObject *noargs) {
+    if (!started || stopped) {
+        PyErr_SetString(PyExc_PermissionError, "the meter was already stopped in this process");
+        return NULL;
+    }
+    stopped = 1;
+    CALLGRIND_TOGGLE_COLLECT;
+    Py_RETURN_NONE;
+}
+
+static int plain_scalar(PyObject *o) {
+    return o == Py_None || PyLong_CheckExact(o) || PyFloat_CheckExact(o) || PyUnicode_CheckExact(o)
+        || PyBool_Check(o) || PyBytes_CheckExact(o) || PyComplex_CheckExact(o);
+}
+
+/* is_plain(obj): True for an exact list, tuple, set or frozenset holding only exact
+ * immutable scalars. Runs no Python code (no __iter__, __hash__ or __eq__ of anything),
+ * at a few instructions an item: the harness uses it inside the counted region to decide
+ * that a shallow copy of an output is a snapshot nothing can change later. */
+static PyObject *rs_is_plain(PyObject *self, PyObject *obj) {
+    if (PyList_CheckExact(obj) || PyTuple_CheckExact(obj)) {
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(obj);
+        PyObject **items = PySequence_Fast_ITEMS(obj);
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (!plain_scalar(items[i]))
+                Py_RETURN_FALSE;
+        Py_RETURN_TRUE;
+    }
+    if (PySet_CheckExact(obj) || PyFrozenSet_CheckExact(obj)) {
+        Py_ssize_t pos = 0;
+        PyObject *key;
+        Py_hash_t hash;
+        while (_PySet_NextEntry(obj, &pos, &key, &hash))
+            if (!plain_scalar(key))
+                Py_RETURN_FALSE;
+        Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyObject *rs_on_valgrind(PyObject *self, PyObject *noargs) {
     return PyLong_FromLong((long)RUNNING_ON_VALGRIND);
 }
@@ -114,6 +159,8 @@ static PyObject *rs_perf_read(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"quiet", rs_quiet, METH_NOARGS, "Template, once: zero the counters and stop collecting."},
     {"start", rs_start, METH_NOARGS, "Run, once: start collecting; refuse afterwards."},
+    {"is_plain", rs_is_plain, METH_O, "Exact list/tuple/set of exact immutable scalars?"},
+    {"stop", rs_stop, METH_NOARGS, "Run, once, after start: stop collecting in this thread."},
     {"on_valgrind", rs_on_valgrind, METH_NOARGS, "Nonzero when running under valgrind."},
     {"set_subreaper", rs_set_subreaper, METH_NOARGS, "Adopt orphaned descendants."},
     {"set_undumpable", rs_set_undumpable, METH_NOARGS, "Forbid ptrace and /proc/pid/mem access."},
