@@ -196,6 +196,47 @@ def test_calling_the_meter_is_refused(scorer: Scorer, honest: int) -> None:
     assert m.instructions is not None and m.instructions >= honest
 
 
+def test_stopping_the_meter_early_is_caught(scorer: Scorer) -> None:
+    # Stop the count, then do the work uncounted: the harness's own stop() then fails.
+    code = """
+import sys
+def f(n):
+    try:
+        sys.modules["_rsmeter"].stop()
+    except Exception:
+        pass
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    assert m.diagnostic.exception == "PolicyViolation"
+
+
+def test_lazy_output_objects_run_inside_the_count(scorer: Scorer, honest: int) -> None:
+    # An int subclass that computes its value only when it is converted for the wire:
+    # the conversion happens inside the counted region, so the work is counted.
+    code = """
+class Lazy(int):
+    def __new__(cls, n):
+        obj = super().__new__(cls, 0)
+        obj.n = n
+        return obj
+    def __int__(self):
+        total = 0
+        for i in range(self.n):
+            total += i * i
+        return total
+def f(n):
+    return Lazy(n)
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.passed, m.diagnostic
+    assert (m.instructions or 0) >= 0.9 * honest
+
+
 def test_loading_native_code_is_refused(scorer: Scorer) -> None:
     for attempt in ("import ctypes", "import _ctypes", "import importlib; importlib.import_module('ctypes')"):
         m = evaluate(scorer, f"{attempt}\n{HONEST_LOOP}")
