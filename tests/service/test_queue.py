@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from reward_service.results import Measurement
+from reward_service.service import keys
 from reward_service.service.cache import ResultCache
 from reward_service.service.queue import LocalTaskQueue, RedisTaskQueue, Task, TaskQueue
 from reward_service.service.retry import RetryPolicy
@@ -74,3 +76,24 @@ def test_retry_keeps_the_attempt_count(backend: tuple[TaskQueue, Store]) -> None
     assert second is not None and second.attempt == 2 and "flaky" in second.last_error
     queue.touch("w", [second.id])
     assert queue.reclaim("other", min_idle_s=60) == []
+
+
+def test_complete_stores_counts_acks_and_fetches_the_next(backend: tuple[TaskQueue, Store]) -> None:
+    queue, store = backend
+    queue.enqueue([task("c1"), task("c2"), task("c3")])
+    first = queue.read("w", block_s=0.1)
+    assert first is not None and first.task.key == "c1"
+    result = Measurement(verdict=Verdict.passed).model_dump_json()
+    second = queue.complete(first, result, 60, {"measurements": 1}, next_for="w")
+    assert second is not None and second.task.key == "c2" and second.attempt == 1
+    (stored,) = ResultCache(store).get_many(["c1"])
+    assert stored is not None and stored.verdict is Verdict.passed
+    assert queue.in_flight(["c1", "c2", "c3"]) == [False, True, True]
+    assert store.hcounters(keys.STATS) == {"measurements": 1}
+    if isinstance(queue, RedisTaskQueue):
+        queue.client.script_flush()  # NOSCRIPT: completes, but the slot must read on its own
+    third = queue.complete(second, result, 60, {"measurements": 1}, next_for="w") or queue.read("w", block_s=0.1)
+    assert third is not None and third.task.key == "c3"
+    assert queue.complete(third, result, 60, {"measurements": 1}, next_for="w") is None
+    assert queue.depth() == 0 and queue.in_flight(["c3"]) == [False]
+    assert store.hcounters(keys.STATS) == {"measurements": 3}
