@@ -27,7 +27,7 @@ from .zygote import FdChannel, Zygote, ZygotePool
 
 __all__ = ["EmbeddedSandbox", "default_python", "HARNESS_FILES"]
 
-HARNESS_FILES = ("harness.py", "wire.py")
+HARNESS_FILES = ("harness.py", "runner.py", "policy.py", "wire.py")
 _HERE = Path(__file__).parent
 _BASE_UID = 61000  # slot uids: 61000 + slot (plain), 61100 + slot (metering)
 

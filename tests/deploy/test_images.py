@@ -80,7 +80,7 @@ def test_harness_and_meter_helper_are_installed(sandbox_image: str) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["/usr/bin/python3", "0", '{"__tuple__":[1,2]}']
     ls = run_hardened(sandbox_image, "ls", "/opt/rs").stdout.split()
-    assert {"harness.py", "wire.py"} <= set(ls)
+    assert {"harness.py", "runner.py", "policy.py", "wire.py"} <= set(ls)
     assert any(name.startswith("_rsmeter") and name.endswith(".so") for name in ls)
 
 
