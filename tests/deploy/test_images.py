@@ -74,6 +74,7 @@ def test_harness_and_meter_helper_are_installed(sandbox_image: str) -> None:
     script = (
         "import sys; sys.path.insert(0, '/opt/rs')\n"
         "import _rsmeter, wire\n"
+        "import sortedcontainers  # LeetCode problems import it in their setup code\n"
         "print(sys.executable, _rsmeter.on_valgrind(), wire.dumps((1, 2)))\n"
     )
     proc = run_hardened(sandbox_image, "/usr/bin/python3", "-c", script)
