@@ -142,19 +142,21 @@ class Extraction:
     message: str = ""
 
 
+def _candidates(response: str) -> list[Block]:
+    """Python-tagged blocks, or untagged ones when there is none (module docstring, rule 1)."""
+    blocks = find_blocks(response)
+    return [b for b in blocks if b.is_python] or [b for b in blocks if b.is_untagged]
+
+
 def extract_code(response: str) -> str | None:
     """The code block that counts (see the module docstring), or None for a format error."""
-    blocks = find_blocks(response)
-    candidates = [b for b in blocks if b.is_python] or [b for b in blocks if b.is_untagged]
-    if not candidates:
-        return None
-    return candidates[-1].code
+    candidates = _candidates(response)
+    return candidates[-1].code if candidates else None
 
 
 def triage(response: str, entry: EntryPoint) -> Extraction:
     """Extract the code and give format_error / no_entity where they apply."""
-    blocks = find_blocks(response)
-    candidates = [b for b in blocks if b.is_python] or [b for b in blocks if b.is_untagged]
+    candidates = _candidates(response)
     if not candidates:
         return Extraction(Verdict.format_error, None, "no fenced python code block")
     for block in reversed(candidates):

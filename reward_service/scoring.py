@@ -260,14 +260,11 @@ class Scorer:
             return [self._spec(problem, code, problem.tests, measure=measure)]
         specs = [self._spec(problem, code, [inp], measure=measure) for inp in perf.inputs]
         if perf.generator:
-            base = self._spec(problem, code, [], measure=measure)
-            for seed in perf.seeds:
-                specs.append(RunSpec(
-                    code=code, entry=base.entry, setup=base.setup, generator=perf.generator,
-                    scale=perf.scale, seed=seed, output_encoder=base.output_encoder,
-                    cpu_s=problem.limits.perf_time_s if measure else max(problem.limits.time_s, 30.0),
-                    memory_mb=base.memory_mb, measure=measure,
-                ))
+            base = dataclasses.replace(
+                self._spec(problem, code, [], measure=measure), generator=perf.generator, scale=perf.scale,
+                cpu_s=problem.limits.perf_time_s if measure else max(problem.limits.time_s, 30.0),
+            )
+            specs += [dataclasses.replace(base, seed=seed) for seed in perf.seeds]
         return specs
 
     # ------------------------------------------------------------------ evaluation
@@ -279,9 +276,7 @@ class Scorer:
             self.evaluations += 1
         try:
             m = self._evaluate(problem, code, measure, aggregate)
-        except InfrastructureError as exc:
-            m = Measurement(verdict=Verdict.sandbox_error, diagnostic=Diagnostic(message=exc.message[:500]))
-        except InvalidProblem as exc:
+        except (InfrastructureError, InvalidProblem) as exc:
             m = Measurement(verdict=Verdict.sandbox_error, diagnostic=Diagnostic(message=exc.message[:500]))
         m.seconds = time.monotonic() - started
         return m

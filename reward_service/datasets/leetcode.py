@@ -113,19 +113,6 @@ def _literal(node: ast.expr) -> Any:
         raise _NotLiteral from exc
 
 
-def _is_json(value: Any) -> bool:
-    t = type(value)
-    if value is None or t in (bool, int, str):
-        return True
-    if t is float:
-        return math.isfinite(value)
-    if t is list:
-        return all(_is_json(v) for v in value)
-    if t is dict:
-        return all(type(k) is str and _is_json(v) for k, v in value.items())
-    return False
-
-
 def _call_key(call: ast.Call) -> str | None:
     """A comparable form of a call's arguments, builders (``tree_node([...])``) unwrapped."""
 
@@ -186,7 +173,7 @@ def _literal_call(call: ast.Call) -> tuple[list[Any], dict[str, Any]] | None:
         kwargs = {str(k.arg): _literal(k.value) for k in call.keywords}
     except _NotLiteral:
         return None
-    return (args, kwargs) if _is_json(args) and _is_json(kwargs) else None
+    return (args, kwargs) if wire.is_plain_json(args) and wire.is_plain_json(kwargs) else None
 
 
 def _case(test: ast.expr, examples: set[str], counts: Counter[str]) -> Case | None:

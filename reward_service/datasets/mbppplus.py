@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..problem import Case, Comparison, Limits, Problem
+from ..sandbox import wire
 from .paths import data_file, read_jsonl
 
 __all__ = ["MBPPPLUS_FILE", "load_mbppplus", "mbppplus_inputs", "to_source"]
@@ -110,23 +111,9 @@ def to_source(value: Any) -> str:
     raise TypeError(f"no source form for {t.__name__}")
 
 
-def _is_json(value: Any) -> bool:
-    """True when JSON carries ``value`` unchanged (no tuples, sets, non-finite floats...)."""
-    t = type(value)
-    if value is None or t in (bool, int, str):
-        return True
-    if t is float:
-        return math.isfinite(value)
-    if t is list:
-        return all(_is_json(v) for v in value)
-    if t is dict:
-        return all(type(k) is str and _is_json(v) for k, v in value.items())
-    return False
-
-
 def _case(inputs: Inputs, hidden: bool) -> Case:
     args = list(inputs)
-    if _is_json(args):
+    if wire.is_plain_json(args):
         return Case(args=args, hidden=hidden)
     return Case(expr=f"({to_source(tuple(args))}, {{}})", hidden=hidden)
 

@@ -35,9 +35,8 @@ from ..errors import SandboxError
 from ..meter.base import Meter, Reading
 from ..meter.callgrind import CallgrindMeter
 from ..settings import Settings
-from .base import RunOutcome, RunSpec, Sandbox
 from .embedded import WARMUP
-from .zygote import Channel, Zygote, ZygotePool
+from .zygote import Channel, PooledSandbox, Zygote, ZygotePool
 
 __all__ = ["DockerSandbox", "ContainerCallgrindMeter", "SANDBOX_LABEL"]
 
@@ -185,7 +184,7 @@ class _DockerZygote(Zygote):
         return report
 
 
-class DockerSandbox(Sandbox):
+class DockerSandbox(PooledSandbox):
     """Runs untrusted code in pooled, hardened containers of ``settings.sandbox.docker_image``."""
 
     name = "docker"
@@ -292,17 +291,8 @@ class DockerSandbox(Sandbox):
             raise SandboxError(f"sandbox container failed to start: {exc}; {tail[-800:]}") from exc
 
     # ------------------------------------------------------------------ interface
-    def run_untrusted(self, spec: RunSpec) -> RunOutcome:
-        if spec.measure:
-            if self._metered is None:
-                raise SandboxError("metering is off in this sandbox")
-            return self._metered.run(spec)
-        return self._plain.run(spec)
-
     def close(self) -> None:
-        self._plain.close()
-        if self._metered is not None:
-            self._metered.close()
+        self._close_pools()
         try:
             for c in self.client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={self._owner}"}):
                 c.remove(force=True)

@@ -22,8 +22,8 @@ from ..errors import SandboxError
 from ..meter.base import Meter
 from ..problem import EntryPoint
 from ..settings import SandboxSettings
-from .base import RunOutcome, RunSpec, Sandbox
-from .zygote import FdChannel, Zygote, ZygotePool
+from .base import RunSpec
+from .zygote import FdChannel, PooledSandbox, Zygote, ZygotePool
 
 __all__ = ["EmbeddedSandbox", "default_python", "HARNESS_FILES"]
 
@@ -40,7 +40,7 @@ def default_python() -> str:
     return "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
 
 
-class EmbeddedSandbox(Sandbox):
+class EmbeddedSandbox(PooledSandbox):
     name = "embedded"
 
     def __init__(self, settings: SandboxSettings, meter: Meter | None, extension: Path | None) -> None:
@@ -157,15 +157,6 @@ class EmbeddedSandbox(Sandbox):
             raise SandboxError(f"sandbox failed to start: {exc}; {tail}") from exc
 
     # ------------------------------------------------------------------ interface
-    def run_untrusted(self, spec: RunSpec) -> RunOutcome:
-        if spec.measure:
-            if self._metered is None:
-                raise SandboxError("metering is off in this sandbox")
-            return self._metered.run(spec)
-        return self._plain.run(spec)
-
     def close(self) -> None:
-        self._plain.close()
-        if self._metered is not None:
-            self._metered.close()
+        self._close_pools()
         shutil.rmtree(self._root, ignore_errors=True)

@@ -21,7 +21,7 @@ import math
 from json.encoder import encode_basestring_ascii as _encode_str
 from typing import Any
 
-__all__ = ["encode", "decode", "dumps", "dumps_output", "loads", "Digest", "UnencodableOutput"]
+__all__ = ["encode", "decode", "dumps", "dumps_output", "loads", "Digest", "UnencodableOutput", "is_plain_json"]
 
 MAX_DEPTH = 200
 
@@ -30,39 +30,23 @@ class UnencodableOutput(TypeError):
     """The value holds a type the wire cannot carry."""
 
 
-def encode(value: Any, depth: int = 0) -> Any:
-    """Turn a Python value into plain JSON data, tagging what JSON would lose."""
-    if depth > MAX_DEPTH:
-        raise UnencodableOutput("output nested too deeply")
+def encode(value: Any) -> Any:
+    """Turn a Python value into plain JSON data, tagging what JSON would lose (see :func:`dumps`)."""
+    return json.loads(dumps(value))
+
+
+def is_plain_json(value: Any) -> bool:
+    """True when plain JSON carries ``value`` unchanged (no tuples, sets, non-finite floats...)."""
     t = type(value)
-    if value is None or t is bool or t is str:
-        return value
-    if t is int:
-        return value
+    if value is None or t in (bool, int, str):
+        return True
     if t is float:
-        if math.isfinite(value):
-            return value
-        return {"__float__": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")}
+        return math.isfinite(value)
     if t is list:
-        return [encode(v, depth + 1) for v in value]
-    if t is tuple:
-        return {"__tuple__": [encode(v, depth + 1) for v in value]}
-    if t is set or t is frozenset:
-        items = [encode(v, depth + 1) for v in value]
-        items.sort(key=lambda x: json.dumps(x, sort_keys=True))
-        return {"__set__": items}
+        return all(is_plain_json(v) for v in value)
     if t is dict:
-        return {"__dict__": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
-    if t is bytes:
-        return {"__bytes__": value.hex()}
-    if t is complex:
-        return {"__complex__": [encode(value.real), encode(value.imag)]}
-    # Subclasses of plain types (bool is handled above) are normalised to their base,
-    # so a candidate cannot smuggle behaviour (a custom __eq__) to the trusted side.
-    for base in (int, float, str, list, tuple, dict, set, frozenset, bytes):
-        if isinstance(value, base):
-            return encode(_convert(base, value), depth)
-    raise UnencodableOutput(f"output of type {t.__name__} cannot be returned")
+        return all(type(k) is str and is_plain_json(v) for k, v in value.items())
+    return False
 
 
 def _convert(base: Any, value: Any) -> Any:
@@ -178,7 +162,8 @@ def _emit(value: Any, write: Any, depth: int) -> None:
         if math.isfinite(value):
             write(float.__repr__(value))
         else:
-            write(json.dumps(encode(value)))
+            name = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+            write(f'{{"__float__":"{name}"}}')
     elif t is str:
         write(_encode_str(value))
     elif t is list or t is tuple:
@@ -211,8 +196,22 @@ def _emit(value: Any, write: Any, depth: int) -> None:
             items.append(buf.getvalue())
         items.sort(key=lambda text: json.dumps(json.loads(text), sort_keys=True))
         write('{"__set__":[' + ",".join(items) + "]}")
+    elif t is bytes:
+        write(f'{{"__bytes__":"{value.hex()}"}}')
+    elif t is complex:
+        write('{"__complex__":[')
+        _emit(value.real, write, depth + 1)
+        write(",")
+        _emit(value.imag, write, depth + 1)
+        write("]}")
     else:
-        write(json.dumps(encode(value, depth), separators=(",", ":"), allow_nan=False))
+        # Subclasses of plain types (bool is exact above) are normalised to their base,
+        # so a candidate cannot smuggle behaviour (a custom __eq__) to the trusted side.
+        for base in (int, float, str, list, tuple, dict, set, frozenset, bytes):
+            if isinstance(value, base):
+                _emit(_convert(base, value), write, depth)
+                return
+        raise UnencodableOutput(f"output of type {t.__name__} cannot be returned")
 
 
 def loads(text: str | bytes) -> Any:

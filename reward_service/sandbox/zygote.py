@@ -25,9 +25,9 @@ from typing import Any
 
 from ..errors import SandboxError
 from ..meter.base import Meter
-from .base import RunOutcome, RunSpec, RunStatus
+from .base import RunOutcome, RunSpec, RunStatus, Sandbox
 
-__all__ = ["Channel", "Zygote", "ZygotePool", "interpret"]
+__all__ = ["Channel", "Zygote", "ZygotePool", "PooledSandbox", "interpret"]
 
 _HDR = struct.Struct(">I")
 MAX_REPORT = 300 << 20
@@ -266,3 +266,22 @@ class ZygotePool:
             self._all.clear()
         for zyg in zygotes:
             zyg.close()
+
+
+class PooledSandbox(Sandbox):
+    """A backend made of two zygote pools: plain runs, and metered runs (when metering is on)."""
+
+    _plain: ZygotePool
+    _metered: ZygotePool | None
+
+    def run_untrusted(self, spec: RunSpec) -> RunOutcome:
+        if spec.measure:
+            if self._metered is None:
+                raise SandboxError("metering is off in this sandbox")
+            return self._metered.run(spec)
+        return self._plain.run(spec)
+
+    def _close_pools(self) -> None:
+        self._plain.close()
+        if self._metered is not None:
+            self._metered.close()
