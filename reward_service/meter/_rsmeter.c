@@ -1,12 +1,14 @@
 /*
- * _rsmeter: the smallest possible native piece of the meter.
+ * _rsmeter: the native helper inside the sandbox: the meter's client requests, and the
+ * sandbox policy (an audit hook in C, at the end of this file).
  *
  * Runs inside the sandbox. The template calls quiet() once (zero the counters, stop
  * collecting); each forked run calls start() exactly once, just before the candidate's
- * code, so the count covers the candidate's module, its calls and the encoding of its
- * outputs, and nothing of interpreter start-up or input decoding. Further calls (a
- * candidate trying to stop the count) are refused, and the flags are inherited by forked
- * children. Outside valgrind the client requests are no-ops.
+ * code, and stop() exactly once, after its outputs are copied out, so the count covers
+ * the candidate's module, its calls and the copies, and nothing of interpreter start-up
+ * or input decoding. Further calls are refused (a candidate that stops the count early
+ * makes the harness's own stop() fail), and the flags are inherited by forked children.
+ * Outside valgrind the client requests are no-ops.
  *
  * The hardware-counter path (perf_event_open) is used by the zygote, never by the
  * measured process: the counter is opened for the child's pid from the parent, so the
@@ -156,6 +158,260 @@ static PyObject *rs_perf_read(PyObject *self, PyObject *args) {
     return PyLong_FromUnsignedLongLong(value);
 }
 
+
+/* ------------------------------------------------------------------ sandbox policy
+ *
+ * The rules a run lives by, as an audit hook written in C (PEP 578). A hook written in
+ * Python can be neutered by the code it polices: its module globals, its closure cells,
+ * the builtins and the standard-library functions it calls (os.path.realpath) can all be
+ * rebound by the candidate. This one holds no Python state and calls no Python code: its
+ * rules are C constants and its paths are resolved with realpath(3).
+ *
+ * Refused: native code (ctypes, cffi, this helper, extension modules from outside the
+ * interpreter's own tree), running programs, signalling other processes, touching the
+ * meter's directory, other processes' /proc entries, writing outside the scratch
+ * directory, opening directories outside it (a directory descriptor would let dir_fd
+ * calls reach paths the hook never sees), and path arguments that are not plain str or
+ * bytes (a path-like object could answer the hook and the system call differently).
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+
+static PyObject *PolicyViolation = NULL;
+static int policy_installed = 0;
+static char scratch_prefix[PATH_MAX + 2];
+static char meter_prefix[PATH_MAX + 2];
+static char native_prefix[PATH_MAX + 2];
+
+static const char *const denied_events[] = {
+    "os.exec", "os.posix_spawn", "os.spawn", "os.system", "os.startfile", "subprocess.Popen",
+    "os.kill", "os.killpg", "signal.pthread_kill", "sys.addaudithook", "os.fork_exec",
+    "os.chroot", "os.setuid", "os.setgid", "os.setsid", "os.setpgid", "sys.remote_exec",
+    "os.link", "os.symlink", "os.chown", "os.lchown", "os.chflags", "os.lchflags",
+    "fcntl.ioctl", "os.mknod", "os.mkfifo", "os.setreuid", "os.setregid", "os.setresuid",
+    "os.setresgid", "os.setgroups", "os.pidfd_open", "socket.sethostname", "mmap.__new__",
+    NULL,
+};
+static const char *const denied_modules[] = {
+    "ctypes", "_ctypes", "cffi", "_cffi_backend", "_rsmeter", "_posixsubprocess", NULL,
+};
+/* event name -> index of its path argument; writing events are marked 'w' */
+static const struct { const char *event; int pos; char write; } path_events[] = {
+    {"open", 0, 0}, {"os.listdir", 0, 0}, {"os.scandir", 0, 0}, {"os.walk", 0, 0},
+    {"os.remove", 0, 'w'}, {"os.rename", 0, 'w'}, {"os.replace", 0, 'w'}, {"os.rmdir", 0, 'w'},
+    {"os.mkdir", 0, 'w'}, {"os.chmod", 0, 'w'}, {"os.truncate", 0, 'w'}, {"os.utime", 0, 'w'},
+    {"shutil.rmtree", 0, 'w'}, {"shutil.copyfile", 1, 'w'}, {"shutil.move", 1, 'w'},
+    {NULL, 0, 0},
+};
+/* second path argument of two-path events (the destination is checked as a write too) */
+static const struct { const char *event; int pos; } dest_events[] = {
+    {"os.rename", 1}, {"os.replace", 1}, {NULL, 0},
+};
+
+static int refuse(const char *fmt, const char *what) {
+    PyErr_Format(PolicyViolation, fmt, what);
+    return -1;
+}
+
+static int in_dir(const char *path, const char *prefix) {
+    /* prefix ends with '/'; path is inside it, or is the directory itself */
+    size_t n = strlen(prefix);
+    return strncmp(path, prefix, n) == 0 || (strlen(path) == n - 1 && strncmp(path, prefix, n - 1) == 0);
+}
+
+/* Resolve path like os.path.realpath: a missing last component is kept as written. */
+static int resolve(const char *path, char *out) {
+    if (realpath(path, out) != NULL)
+        return 0;
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (slash == NULL) {
+        strcpy(dir, ".");
+    } else if (slash == path) {
+        strcpy(dir, "/");
+    } else {
+        size_t n = (size_t)(slash - path);
+        if (n >= sizeof(dir))
+            return -1;
+        memcpy(dir, path, n);
+        dir[n] = 0;
+    }
+    char parent[PATH_MAX];
+    if (realpath(dir, parent) == NULL)
+        return -1;
+    if (strlen(parent) + strlen(base) + 2 > PATH_MAX)
+        return -1;
+    snprintf(out, PATH_MAX, "%s%s%s", parent, strcmp(parent, "/") == 0 ? "" : "/", base);
+    return 0;
+}
+
+/* A path argument as bytes (str encoded like the os module does). 1: a descriptor (int);
+ * 0: *out holds a new bytes object; -1: refused (exception set). */
+static int path_arg(PyObject *arg, PyObject **out) {
+    if (PyLong_Check(arg))
+        return 1;
+    if (PyUnicode_Check(arg)) {
+        *out = PyUnicode_EncodeFSDefault(arg);
+        return *out ? 0 : -1;
+    }
+    if (PyBytes_Check(arg)) {
+        *out = PyBytes_FromStringAndSize(PyBytes_AS_STRING(arg), PyBytes_GET_SIZE(arg));
+        return *out ? 0 : -1;
+    }
+    if (arg == Py_None)
+        return 1;
+    return refuse("sandbox policy: paths must be str or bytes, not %s", Py_TYPE(arg)->tp_name);
+}
+
+static int check_path(const char *event, PyObject *arg, int writing, int opening) {
+    PyObject *raw = NULL;
+    int kind = path_arg(arg, &raw);
+    if (kind != 0)
+        return kind < 0 ? -1 : 0;
+    const char *path = PyBytes_AS_STRING(raw);
+    if ((Py_ssize_t)strlen(path) != PyBytes_GET_SIZE(raw)) {  /* embedded NUL: the call fails anyway */
+        Py_DECREF(raw);
+        return 0;
+    }
+    char real[PATH_MAX];
+    int ok = resolve(path, real) == 0;
+    Py_DECREF(raw);
+    if (!ok) {
+        if (writing)
+            return refuse("sandbox policy: cannot resolve a path written by %s", event);
+        return 0;  /* nothing there to read */
+    }
+    if (in_dir(real, meter_prefix))
+        return refuse("sandbox policy: the meter's files are out of bounds (%s)", event);
+    char proc_self_prefix[64];
+    snprintf(proc_self_prefix, sizeof(proc_self_prefix), "/proc/%d/", (int)getpid());
+    if (strncmp(real, "/proc/", 6) == 0 && !in_dir(real, proc_self_prefix))
+        return refuse("sandbox policy: other processes are out of bounds (%s)", event);
+    int in_scratch = in_dir(real, scratch_prefix);
+    if (writing && !in_scratch && strcmp(real, "/dev/null") != 0)
+        return refuse("sandbox policy: writing outside the scratch directory is not allowed (%s)", event);
+    if (opening && !in_scratch) {
+        struct stat st;
+        if (stat(real, &st) == 0 && S_ISDIR(st.st_mode))
+            return refuse("sandbox policy: opening a directory outside the scratch directory is not allowed (%s)",
+                          event);
+    }
+    return 0;
+}
+
+static int top_level_denied(PyObject *name) {
+    if (!PyUnicode_Check(name))
+        return 0;
+    const char *s = PyUnicode_AsUTF8(name);
+    if (s == NULL) {
+        PyErr_Clear();
+        return 1;
+    }
+    size_t n = strcspn(s, ".");
+    for (int i = 0; denied_modules[i]; i++)
+        if (strlen(denied_modules[i]) == n && strncmp(s, denied_modules[i], n) == 0)
+            return 1;
+    return 0;
+}
+
+static int policy_hook(const char *event, PyObject *args, void *data) {
+    (void)data;
+    for (int i = 0; denied_events[i]; i++)
+        if (strcmp(event, denied_events[i]) == 0)
+            return refuse("sandbox policy: %s is not allowed", event);
+    if (strncmp(event, "ctypes.", 7) == 0 || strncmp(event, "cffi", 4) == 0)
+        return refuse("sandbox policy: %s is not allowed", event);
+    if (!PyTuple_Check(args))
+        return 0;
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    if (strcmp(event, "import") == 0) {
+        if (nargs > 0 && top_level_denied(PyTuple_GET_ITEM(args, 0)))
+            return refuse("sandbox policy: importing %s is not allowed",
+                          PyUnicode_Check(PyTuple_GET_ITEM(args, 0)) ? PyUnicode_AsUTF8(PyTuple_GET_ITEM(args, 0)) : "?");
+        if (nargs > 1 && PyTuple_GET_ITEM(args, 1) != Py_None) {
+            /* an extension module's file: only from the interpreter's own read-only tree */
+            PyObject *raw = NULL;
+            int kind = path_arg(PyTuple_GET_ITEM(args, 1), &raw);
+            if (kind < 0)
+                return -1;
+            if (kind == 1)
+                return refuse("sandbox policy: %s", "loading native code is not allowed");
+            char real[PATH_MAX];
+            int ok = resolve(PyBytes_AS_STRING(raw), real) == 0;
+            Py_DECREF(raw);
+            if (!ok || !in_dir(real, native_prefix))
+                return refuse("sandbox policy: %s", "loading native code from outside the interpreter is not allowed");
+        }
+        return 0;
+    }
+    for (int i = 0; path_events[i].event; i++) {
+        if (strcmp(event, path_events[i].event) != 0)
+            continue;
+        int pos = path_events[i].pos;
+        if (nargs <= pos)
+            return 0;
+        int writing = path_events[i].write == 'w';
+        int opening = strcmp(event, "open") == 0;
+        if (opening && nargs > 1) {
+            PyObject *mode = PyTuple_GET_ITEM(args, 1);
+            if (PyUnicode_Check(mode)) {
+                const char *m = PyUnicode_AsUTF8(mode);
+                if (m == NULL || strpbrk(m, "wax+") != NULL)
+                    writing = 1;
+                PyErr_Clear();
+            }
+            if (nargs > 2 && PyLong_Check(PyTuple_GET_ITEM(args, 2))) {
+                long flags = PyLong_AsLong(PyTuple_GET_ITEM(args, 2));
+                if (flags == -1 && PyErr_Occurred()) {
+                    PyErr_Clear();
+                    writing = 1;
+                } else if (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)) {
+                    writing = 1;
+                }
+            }
+        }
+        if (check_path(event, PyTuple_GET_ITEM(args, pos), writing, opening) < 0)
+            return -1;
+        for (int j = 0; dest_events[j].event; j++)
+            if (strcmp(event, dest_events[j].event) == 0 && nargs > dest_events[j].pos
+                && check_path(event, PyTuple_GET_ITEM(args, dest_events[j].pos), 1, 0) < 0)
+                return -1;
+        return 0;
+    }
+    return 0;
+}
+
+static int prefix_of(const char *dir, char *out) {
+    char real[PATH_MAX];
+    if (realpath(dir, real) == NULL)
+        return -1;
+    snprintf(out, PATH_MAX + 2, "%s%s", real, strcmp(real, "/") == 0 ? "" : "/");
+    return 0;
+}
+
+/* install_policy(scratch, meter_dir, native_root): in a run, once, just before the
+ * candidate. The hook cannot be removed, and a second call is refused. */
+static PyObject *rs_install_policy(PyObject *self, PyObject *args) {
+    const char *scratch, *meter, *native;
+    if (!PyArg_ParseTuple(args, "sss", &scratch, &meter, &native))
+        return NULL;
+    if (policy_installed) {
+        PyErr_SetString(PolicyViolation, "sandbox policy: already installed");
+        return NULL;
+    }
+    if (prefix_of(scratch, scratch_prefix) < 0 || prefix_of(native, native_prefix) < 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    if (prefix_of(meter, meter_prefix) < 0)  /* absent (correctness-only sandboxes): keep the name */
+        snprintf(meter_prefix, sizeof(meter_prefix), "%s/", meter);
+    if (PySys_AddAuditHook(policy_hook, NULL) < 0)
+        return NULL;
+    policy_installed = 1;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"quiet", rs_quiet, METH_NOARGS, "Template, once: zero the counters and stop collecting."},
     {"start", rs_start, METH_NOARGS, "Run, once: start collecting; refuse afterwards."},
@@ -167,9 +423,22 @@ static PyMethodDef methods[] = {
     {"perf_open", rs_perf_open, METH_VARARGS, "Open a disabled, inherited instruction counter on pid."},
     {"perf_enable", rs_perf_enable, METH_VARARGS, "Enable a counter."},
     {"perf_read", rs_perf_read, METH_VARARGS, "Read a counter's value."},
+    {"install_policy", rs_install_policy, METH_VARARGS, "Run, once: install the sandbox's audit hook."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_rsmeter", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__rsmeter(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__rsmeter(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    PolicyViolation = PyErr_NewExceptionWithDoc("_rsmeter.PolicyViolation",
+                                                "The candidate did something the sandbox forbids.",
+                                                PyExc_PermissionError, NULL);
+    if (PolicyViolation == NULL || PyModule_AddObjectRef(m, "PolicyViolation", PolicyViolation) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

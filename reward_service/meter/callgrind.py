@@ -69,17 +69,32 @@ class CallgrindMeter(Meter):
         errors: list[str] = []
         for path in sorted(meter_dir.iterdir()):
             m = _FILE.match(path.name)
-            if m is None or int(m.group(1)) == zygote_pid:
+            if m is not None and int(m.group(1)) == zygote_pid:
                 continue
             try:
+                if m is None or path.is_symlink() or not path.is_file():
+                    # only callgrind writes here; anything else means the directory was tampered with
+                    errors.append(f"unexpected entry {path.name[:60]!r} in the meter directory")
+                    continue
                 total += parse_total(path.read_bytes())
                 seen += 1
             except (OSError, ValueError) as exc:
-                errors.append(f"{path.name}: {exc}")
+                errors.append(f"{path.name[:60]}: {exc}")
             finally:
-                path.unlink(missing_ok=True)
+                _remove(path)
         if errors:
             return Reading(None, "; ".join(errors)[:500])
         if seen == 0:
             return Reading(None, "no count file was written")
         return Reading(total)
+
+
+def _remove(path: Path) -> None:
+    """Remove one entry of the meter directory, whatever it is."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass

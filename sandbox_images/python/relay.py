@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -51,10 +52,14 @@ def collect(template_pid: int) -> dict[str, object]:
         return {"error": f"meter directory: {exc}"}
     for name in names:
         m = _FILE.match(name)
-        if m is None or int(m.group(1)) == template_pid:
+        if m is not None and int(m.group(1)) == template_pid:
             continue
         path = os.path.join(METER_DIR, name)
         try:
+            if m is None or os.path.islink(path) or not os.path.isfile(path):
+                # only callgrind writes here: anything else means the directory was tampered with
+                errors.append(f"unexpected entry {name[:60]!r} in the meter directory")
+                continue
             with open(path, "rb") as fh:
                 data = fh.read()
             found = _SUMMARY.search(data)
@@ -66,15 +71,22 @@ def collect(template_pid: int) -> dict[str, object]:
         except OSError as exc:
             errors.append(f"{name}: {exc}")
         finally:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+            _remove(path)
     if errors:
         return {"error": "; ".join(errors)[:500]}
     if files == 0:
         return {"error": "no count file was written"}
     return {"total": total, "files": files}
+
+
+def _remove(path: str) -> None:
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
 
 
 def main() -> int:

@@ -399,3 +399,125 @@ def test_writing_outside_scratch_is_refused(scorer: Scorer) -> None:
     m = evaluate(scorer, code)
     assert m.verdict is Verdict.runtime_error
     assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
+
+
+def test_rebinding_the_policy_module_changes_nothing(scorer: Scorer) -> None:
+    # The rules are C constants in the native helper: rebinding Python names reaches nothing.
+    code = """
+import builtins, sys
+for name in ("policy",):
+    mod = sys.modules.get(name)
+    if mod is not None:
+        for attr in list(vars(mod)):
+            if attr.startswith("_") and not attr.startswith("__"):
+                try:
+                    setattr(mod, attr, frozenset())
+                except Exception:
+                    pass
+builtins.isinstance = lambda *a: False
+import os
+os.system("true")
+""" + HONEST_LOOP
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    assert m.diagnostic.exception == "PolicyViolation"
+    assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
+
+
+def test_no_python_hook_to_find_and_rewrite(scorer: Scorer) -> None:
+    # Rewrite every reachable function's closure that names a directory, then write into
+    # the meter's directory: the hook is not a Python function, so the write is refused.
+    code = """
+import gc, os
+for obj in gc.get_objects():
+    cells = getattr(obj, "__closure__", None) or ()
+    for cell in cells:
+        try:
+            if isinstance(cell.cell_contents, str) and cell.cell_contents.startswith("/"):
+                cell.cell_contents = "/"
+        except Exception:
+            pass
+os.makedirs("/meter/callgrind.out.1", exist_ok=True)
+""" + HONEST_LOOP
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    assert m.diagnostic.exception == "PolicyViolation"
+    assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
+
+
+def test_directory_descriptors_cannot_reach_outside_scratch(scorer: Scorer) -> None:
+    # A descriptor of "/" would let dir_fd calls name paths the hook never sees.
+    code = """
+import os
+root = os.open("/", os.O_RDONLY)
+os.open("meter/callgrind.out.1", os.O_WRONLY | os.O_CREAT, dir_fd=root)
+""" + HONEST_LOOP
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    assert m.diagnostic.exception == "PolicyViolation"
+
+
+def test_native_code_written_to_scratch_cannot_be_loaded(scorer: Scorer) -> None:
+    # Copy a real extension module into the scratch directory and load it from there.
+    code = """
+import _bz2, importlib.util
+with open(_bz2.__file__, "rb") as src:
+    data = src.read()
+with open("_bz2.cpython-311-x86_64-linux-gnu.so", "wb") as dst:
+    dst.write(data)
+spec = importlib.util.spec_from_file_location("_bz2", "_bz2.cpython-311-x86_64-linux-gnu.so")
+importlib.util.module_from_spec(spec)
+""" + HONEST_LOOP
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error
+    assert m.diagnostic.exception == "PolicyViolation"
+
+
+def test_path_objects_cannot_answer_twice(scorer: Scorer) -> None:
+    # A path-like object that names a scratch file once and the meter's file after: the
+    # hook and the system call see one conversion, so it either writes in scratch or is
+    # refused; nothing reaches the meter's directory (the count would then fail to read).
+    shifty = """
+class Shifty:
+    def __init__(self):
+        self.calls = 0
+    def __fspath__(self):
+        self.calls += 1
+        return {first!r} if self.calls == 1 else {then!r}
+def f(n):
+    with open(Shifty(), "w") as fh:
+        fh.write("x")
+    return sum(i * i for i in range(n))
+"""
+    m = evaluate(scorer, shifty.format(first="x.txt", then="/meter/callgrind.out.1"))
+    assert m.verdict is Verdict.passed, m.diagnostic
+    m = evaluate(scorer, shifty.format(first="/meter/callgrind.out.1", then="x.txt"))
+    assert m.verdict is Verdict.runtime_error
+    assert m.diagnostic.exception == "PolicyViolation"
+
+
+def test_nothing_rebound_runs_after_the_count(scorer: Scorer, honest: int) -> None:
+    # Return a cheap placeholder and rebind what the harness would call after stop() to
+    # compute the real answer there, uncounted: the harness calls nothing rebindable then.
+    code = """
+import builtins, marshal, sys
+runner, wire = sys.modules["runner"], sys.modules["wire"]
+def late(*args, **kwargs):
+    total = 0
+    for i in range(LATE_N):
+        total += i * i
+    return str(total)
+LATE_N = 0
+for mod in (runner, wire):
+    for attr in ("_encode_snapshot", "dumps_output", "write_frame_bytes", "write_frame"):
+        if hasattr(mod, attr):
+            setattr(mod, attr, late)
+builtins.str = late
+marshal.loads = late
+def f(n):
+    global LATE_N
+    LATE_N = n
+    return 0
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is not Verdict.passed
