@@ -392,9 +392,26 @@ static int prefix_of(const char *dir, char *out) {
     return 0;
 }
 
+/* Set the policy's directories; install the hook unless this is a dry run (warming). */
+static int setup_policy(const char *scratch, const char *meter, const char *native, int dry) {
+    if (prefix_of(scratch, scratch_prefix) < 0 || prefix_of(native, native_prefix) < 0) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    if (prefix_of(meter, meter_prefix) < 0)  /* absent (correctness-only sandboxes): keep the name */
+        snprintf(meter_prefix, sizeof(meter_prefix), "%s/", meter);
+    if (dry)
+        return 0;
+    if (PySys_AddAuditHook(policy_hook, NULL) < 0)
+        return -1;
+    policy_installed = 1;
+    return 0;
+}
+
 /* install_policy(scratch, meter_dir, native_root): in a run, once, just before the
  * candidate. The hook cannot be removed, and a second call is refused. */
 static PyObject *rs_install_policy(PyObject *self, PyObject *args) {
+    (void)self;
     const char *scratch, *meter, *native;
     if (!PyArg_ParseTuple(args, "sss", &scratch, &meter, &native))
         return NULL;
@@ -402,13 +419,59 @@ static PyObject *rs_install_policy(PyObject *self, PyObject *args) {
         PyErr_SetString(PolicyViolation, "sandbox policy: already installed");
         return NULL;
     }
-    if (prefix_of(scratch, scratch_prefix) < 0 || prefix_of(native, native_prefix) < 0)
-        return PyErr_SetFromErrno(PyExc_OSError);
-    if (prefix_of(meter, meter_prefix) < 0)  /* absent (correctness-only sandboxes): keep the name */
-        snprintf(meter_prefix, sizeof(meter_prefix), "%s/", meter);
-    if (PySys_AddAuditHook(policy_hook, NULL) < 0)
+    if (setup_policy(scratch, meter, native, 0) < 0)
         return NULL;
-    policy_installed = 1;
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------ warming the template
+ *
+ * Under valgrind every code path is translated on first use, and a translation made in a
+ * run dies with it: each new block costs a run ~70 us (translation, and callgrind's
+ * function lookup). warm_template() runs, once, in the template, the native paths every
+ * run takes after the fork that the template itself would never take: Python's after-fork
+ * re-initialisation (harmless in a single-threaded process: it re-creates the same locks),
+ * the audit machinery with a hook present (a hook that does nothing), and the policy's
+ * checks on sample events (the policy itself is not installed). Refused once the meter or
+ * the policy has been set up, so a candidate cannot reach it.
+ */
+static int warmed = 0;
+
+static int noop_hook(const char *event, PyObject *args, void *data) {
+    (void)event; (void)args; (void)data;
+    return 0;
+}
+
+static PyObject *rs_warm_template(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *scratch, *meter, *native;
+    PyObject *samples;
+    if (!PyArg_ParseTuple(args, "sssO", &scratch, &meter, &native, &samples))
+        return NULL;
+    if (warmed || quieted || started || policy_installed) {
+        PyErr_SetString(PyExc_PermissionError, "the template is already warm");
+        return NULL;
+    }
+    if (!PyList_Check(samples)) {
+        PyErr_SetString(PyExc_TypeError, "samples: a list of (event, args) tuples");
+        return NULL;
+    }
+    warmed = 1;
+    PyOS_AfterFork_Child();
+    if (PySys_AddAuditHook(noop_hook, NULL) < 0)
+        return NULL;
+    if (setup_policy(scratch, meter, native, 1) < 0)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(samples); i++) {
+        PyObject *item = PyList_GET_ITEM(samples, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(item, 0)))
+            continue;
+        const char *event = PyUnicode_AsUTF8(PyTuple_GET_ITEM(item, 0));
+        if (event != NULL)
+            policy_hook(event, PyTuple_GET_ITEM(item, 1), NULL);
+        PyErr_Clear();
+    }
+    scratch_prefix[0] = meter_prefix[0] = native_prefix[0] = 0;
     Py_RETURN_NONE;
 }
 
@@ -423,6 +486,7 @@ static PyMethodDef methods[] = {
     {"perf_open", rs_perf_open, METH_VARARGS, "Open a disabled, inherited instruction counter on pid."},
     {"perf_enable", rs_perf_enable, METH_VARARGS, "Enable a counter."},
     {"perf_read", rs_perf_read, METH_VARARGS, "Read a counter's value."},
+    {"warm_template", rs_warm_template, METH_VARARGS, "Template, once: run the native paths of a run."},
     {"install_policy", rs_install_policy, METH_VARARGS, "Run, once: install the sandbox's audit hook."},
     {NULL, NULL, 0, NULL},
 };

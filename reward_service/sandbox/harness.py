@@ -32,7 +32,10 @@ import signal
 import struct
 import sys
 import time
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: the template stays small
+if TYPE_CHECKING:
+    from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
@@ -42,21 +45,26 @@ import wire  # type: ignore[import-not-found,unused-ignore]  # noqa: E402  (sibl
 from runner import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
     _HDR,
     MAX_FRAME,
+    METER_DIR,
     MODE,
     SCRATCH,
-    _encode_snapshot,
+    _build_inputs,
+    _limit_values,
     _read_exact,
     _rsmeter,
     _snapshot,
     _vm_size,
+    compile_request,
+    load_snapshots,
+    read_file,
     read_frame,
     run_child,
     write_frame,
 )
 
 # ---------------------------------------------------------------- the zygote
+REQUEST_FILE = ".rs-request"
 _STATUS = struct.Struct(">iiddqqqq")  # pid, wait status, utime, stime, maxrss, leftovers, count, errno
-REQUEST_FILE = ".rs-request.json"
 _TEMPLATE_FDS: list[int] = []
 
 
@@ -85,14 +93,29 @@ def _ancestors() -> set[int]:
     return keep
 
 
+_PIDNS = os.environ.get("RS_PIDNS") == "1"
+
+
+def _no_children() -> bool:
+    """True when this process has no child at all (running or not), without reaping any."""
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return False
+
+
 def _kill_leftovers(child: int, keep: set[int]) -> int:
     """Kill every process the run left behind; returns how many there were.
 
     In a PID namespace of our own (bubblewrap, a container) that is every process but the
-    zygote's; elsewhere it is the child's process group.
+    zygote's; elsewhere it is the child's process group. The template adopts every orphan
+    (it is a subreaper), so when it has no child left, nothing of the run is left either.
     """
     killed = 0
-    if os.environ.get("RS_PIDNS") == "1":
+    if _PIDNS:
+        if _no_children():
+            return 0
         for name in os.listdir("/proc"):
             if name.isdigit() and int(name) not in keep:
                 try:
@@ -120,8 +143,7 @@ def _child(result_w: int, ready_w: int | None, go_r: int | None) -> None:
     try:
         os.setpgid(0, 0)
         path = os.path.join(SCRATCH, REQUEST_FILE)
-        with open(path, "rb") as fh:
-            req = json.loads(fh.read())
+        req = marshal.loads(read_file(path))
         os.unlink(path)
         keep: set[int] = {result_w} | {fd for fd in (ready_w, go_r) if fd is not None}
         devnull = os.open("/dev/null", os.O_RDONLY)
@@ -157,13 +179,70 @@ def f(x, y=None):
 """
 
 
+_WARM_REQUEST: dict[str, Any] = {
+    "code": _WARM_CODE, "setup": None, "entry": {"function": "f", "class_name": None},
+    "inputs": [{"args": [i, "s", [1.5, None, True]], "kwargs": {}} for i in range(3)],
+    "generator": None, "scale": None, "seed": 0, "output_encoder": None, "id": 1,
+    "limits": {"cpu_s": 12.5, "wall_s": 18.75, "memory_mb": 256, "nproc": 32, "nofile": 64, "fsize": 8 << 20},
+    # numbers of the shapes requests carry, for the JSON parser's branches
+    "numbers": [60.0, 90.0, 14.0, 0.1, 1e-05, 123456.789, 2.5e300, 0, 7, -3, 8388608, 2**40, 10**30],
+}
+# audit events a run raises, for the policy's checks (see _rsmeter.warm_template)
+_WARM_EVENTS: list[tuple[str, tuple[Any, ...]]] = [
+    ("exec", (None,)), ("compile", (None, "<x>")), ("sys._getframe", (None,)),
+    ("object.__getattr__", (None, "x")), ("os.system", (b"true",)), ("ctypes.dlopen", ("x",)),
+    ("import", ("math", None, [], [], [])), ("import", ("ctypes", None, [], [], [])),
+    ("import", ("_x", "/usr/lib/x.so", [], [], [])), ("import", ("_x", "/tmp/x.so", [], [], [])),
+    ("open", ("/tmp/x", "r", 0)), ("open", ("x.txt", "w", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)),
+    ("open", ("/usr", "r", 0)), ("open", (3, "r", 0)), ("open", ("/proc/self/status", "r", 0)),
+    ("open", ("/proc/1/status", "r", 0)), ("open", ("/meter/x", "r", 0)), ("open", (b"/tmp/y", None, 0)),
+    ("os.listdir", (".",)), ("os.remove", ("/tmp/x",)), ("os.rename", ("/tmp/a", "/tmp/b", -1, -1)),
+    ("os.mkdir", ("/tmp/d", 0o777, -1)), ("os.scandir", ("/tmp",)),
+]
+
+
 def _warm() -> None:
     """Run a child's code paths once in the template, before it forks anything.
 
     Under valgrind every code path is translated on first use, and translations made in a
     child die with it. Paths the template has run are inherited by every child instead:
-    this takes a metered no-op run from ~200 ms to a fraction of that.
+    this takes a metered no-op run from ~200 ms to a fraction of that. The run's own first
+    steps (reading a request, the descriptors, the limits, the policy's checks, Python's
+    after-fork re-initialisation) are taken here too, on throwaway descriptors and files.
     """
+    sample = json.loads(json.dumps(_WARM_REQUEST))
+    path = os.path.join(SCRATCH, ".rs-warm-request")
+    with open(path, "wb") as fh:
+        fh.write(marshal.dumps(compile_request(sample)))
+    sample = marshal.loads(read_file(path))
+    os.unlink(path)
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    out_path = os.path.join(SCRATCH, ".rs-warm-stdout")
+    out = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    spare = os.dup(devnull)
+    os.dup2(out, spare)
+    os.dup2(devnull, spare)
+    for fd in (spare, out, devnull):
+        os.close(fd)
+    os.unlink(out_path)
+    os.chdir(SCRATCH)
+    os.setpgid(0, os.getpgid(0))  # the run makes itself a group leader; this changes nothing
+    _no_children()
+    _build_inputs(sample, {"__name__": "__setup__"})
+    _limit_values(sample["limits"], _vm_size())
+    for which in (resource.RLIMIT_CORE, resource.RLIMIT_CPU, resource.RLIMIT_NOFILE):
+        soft, hard = resource.getrlimit(which)  # finite limits, then back: soft limits may rise again
+        resource.setrlimit(which, (min(1 << 20, hard) if hard != resource.RLIM_INFINITY else 1 << 20, hard))
+        resource.setrlimit(which, (soft, hard))
+    # the run's tail: one marshal frame, written through a memoryview
+    data = b"M" + marshal.dumps([("V", 1), ("M", b"x"), ("L", (1, 2)), ("J", "[]")], 2)
+    frame = memoryview(_HDR.pack(len(data)) + data)
+    sink = os.open("/dev/null", os.O_WRONLY)
+    while frame:
+        frame = frame[os.write(sink, frame):]
+    os.close(sink)
+    if _rsmeter is not None:
+        _rsmeter.warm_template(SCRATCH, METER_DIR, os.path.realpath(sys.base_prefix), _WARM_EVENTS)
     req = json.loads(json.dumps({"code": _WARM_CODE, "inputs": [{"args": [i], "kwargs": {}} for i in range(30)]}))
     code = compile(req["code"], "<warm>", "exec", dont_inherit=True)
     for _ in range(3):
@@ -213,6 +292,7 @@ def template(trig_r: int, resp_w: int, result_w: int, ready: tuple[int, int] | N
     gc.freeze()
     if MODE == "callgrind" and _rsmeter is not None:
         _rsmeter.quiet()
+    write(resp_w, pack(0, 0, 0.0, 0.0, 0, 0, -1, 0))  # warm: the zygote may greet the host now
     while True:
         if not read(trig_r, 1):
             os._exit(0)
@@ -262,47 +342,12 @@ def _unframe(data: bytes) -> Any:
 
 
 def _decode_snapshots(body: bytes) -> dict[str, Any] | None:
-    """A metered run's snapshots as a JSON result, decoded in a throwaway process.
-
-    The bytes come from a process the candidate controlled, so they are decoded where a
-    malformed frame can only fail this run: a forked copy of the zygote, at native speed.
-    """
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the fork
-        code = 1
-        try:
-            os.close(r)
-            items = marshal.loads(body)
-            if type(items) is not list:
-                raise ValueError("not a list")
-            outs = []
-            for item in items:
-                if type(item) is not tuple or len(item) != 2 or type(item[0]) is not str:
-                    raise ValueError("not a snapshot")
-                text = _encode_snapshot(item)
-                if item[0] == "J":
-                    json.loads(text)  # encoded inside the run: it must at least be one JSON value
-                outs.append(text)
-            payload = ('{"status":"ok","outputs":[' + ",".join(outs) + "]}").encode()
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(w, view):]
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(w)
-    chunks = []
-    with os.fdopen(r, "rb") as fh:
-        chunks.append(fh.read())
-    _, status = os.waitpid(pid, 0)
-    if status != 0:
-        return None
+    """A metered run's snapshots as a JSON result; None if the frame is not the harness's."""
     try:
-        obj = json.loads(b"".join(chunks))
-    except ValueError:
+        outs = load_snapshots(body)
+    except (ValueError, TypeError, RecursionError, MemoryError, UnicodeDecodeError, OverflowError):
         return None
-    return obj if isinstance(obj, dict) else None
+    return {"status": "ok", "outputs": [json.loads(text) for text in outs]}
 
 
 def _drain(fd: int, buf: bytearray, limit: int) -> bool:
@@ -332,11 +377,16 @@ def serve(ctl_in: int, ctl_out: int) -> None:
     import subprocess
 
     template_proc = subprocess.Popen(
-        [*launcher, sys.executable, "-s", "-B", os.path.abspath(__file__), "template", *map(str, fds)],
+        # -S: no site module (its start-up and .pth files would be ~6k more blocks for callgrind
+        # to walk at every run's exit); the zygote's own sys.path, site directories included,
+        # is handed over instead.
+        [*launcher, sys.executable, "-S", "-B", os.path.abspath(__file__), "template", *map(str, fds),
+         json.dumps(sys.path)],
         pass_fds=[fd for fd in fds if fd >= 0], stdin=subprocess.DEVNULL,
     )
     for fd in (trig_r, resp_w, result_w):
         os.close(fd)
+    _read_exact(resp_r, _STATUS.size)  # the template is warm (its scratch files are gone)
     write_frame(ctl_out, {"hello": True, "pid": template_proc.pid, "zygote_pid": os.getpid(), "mode": MODE})
     while True:
         try:
@@ -352,8 +402,8 @@ def serve(ctl_in: int, ctl_out: int) -> None:
 
 def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> dict[str, Any]:
     _wipe(SCRATCH)
-    with open(os.path.join(SCRATCH, REQUEST_FILE), "w") as fh:
-        json.dump(req, fh)
+    with open(os.path.join(SCRATCH, REQUEST_FILE), "wb") as fh:  # marshal: C speed in the run
+        fh.write(marshal.dumps(compile_request(req)))
     started = time.monotonic()
     deadline = started + float(req["limits"]["wall_s"])
     os.write(trig_w, b"x")
@@ -406,6 +456,12 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "template":
         t_r, r_w, res_w, rd_r, rd_w, g_r, g_w = (int(x) for x in sys.argv[2:9])
+        sys.path[:] = json.loads(sys.argv[9])
+        import _sitebuiltins  # what site would add that candidates use: exit() and quit()
+        import builtins
+
+        builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
+        builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
         template(t_r, r_w, res_w, (rd_r, rd_w) if rd_r >= 0 else None, (g_r, g_w) if g_r >= 0 else None)
         sys.exit(0)
     # Keep the control channel off fds 0/1 so a stray print cannot corrupt it.

@@ -34,8 +34,12 @@ except ImportError:  # pragma: no cover - the image and the embedded backend alw
         """The candidate did something the sandbox forbids."""
 
 
+# Extension modules load only from the interpreter's own (read-only) tree.
+NATIVE_ROOT = os.path.realpath(sys.base_prefix)
+
+
 def install_policy(scratch: str, meter_dir: str) -> None:
     """Install the audit hook (once per process; no later Python code can remove it)."""
     if _rsmeter is None:
         raise RuntimeError("the sandbox's native helper (_rsmeter) is missing: no policy, no run")
-    _rsmeter.install_policy(scratch, meter_dir, os.path.realpath(sys.base_prefix))
+    _rsmeter.install_policy(scratch, meter_dir, NATIVE_ROOT)

@@ -18,7 +18,10 @@ import os
 import resource
 import struct
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: the template stays small
+if TYPE_CHECKING:
+    from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
@@ -65,8 +68,27 @@ def write_frame(fd: int, obj: Any) -> None:
 
 
 # ---------------------------------------------------------------- running a candidate
+def _limit_values(lim: dict[str, Any], vm_size: int) -> tuple[int, list[tuple[int, int]]]:
+    """The CPU seconds, and the (rlimit, value) caps, a run's limits ask for."""
+    cpu = max(1, int(lim["cpu_s"] + 0.999))
+    caps: list[tuple[int, int]] = []
+    if lim.get("memory_mb"):
+        budget = int(lim["memory_mb"]) << 20
+        if MODE == "callgrind":  # valgrind's own mappings are already there: limit the growth
+            budget += vm_size
+        caps.append((resource.RLIMIT_AS, budget))
+    caps += [(resource.RLIMIT_NOFILE, int(lim["nofile"])), (resource.RLIMIT_FSIZE, int(lim["fsize"])),
+             (resource.RLIMIT_CORE, 0)]
+    if lim.get("nproc"):
+        caps.append((resource.RLIMIT_NPROC, int(lim["nproc"])))
+    return cpu, caps
+
+
 def _limits(lim: dict[str, Any]) -> None:
-    def cap(which: int, value: int) -> None:
+    cpu, caps = _limit_values(lim, _vm_size())
+    soft_cpu, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1 if hard_cpu == resource.RLIM_INFINITY else hard_cpu))
+    for which, value in caps:
         soft, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
@@ -75,28 +97,56 @@ def _limits(lim: dict[str, Any]) -> None:
         except ValueError:  # valgrind reports its own reserved limits; lower the soft one
             resource.setrlimit(which, (min(value, soft) if soft != resource.RLIM_INFINITY else value, hard))
 
-    cpu = max(1, int(lim["cpu_s"] + 0.999))
-    soft_cpu, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1 if hard_cpu == resource.RLIM_INFINITY else hard_cpu))
-    if lim.get("memory_mb"):
-        budget = int(lim["memory_mb"]) << 20
-        if MODE == "callgrind":  # valgrind's own mappings are already there: limit the growth
-            budget += _vm_size()
-        cap(resource.RLIMIT_AS, budget)
-    cap(resource.RLIMIT_NOFILE, int(lim["nofile"]))
-    cap(resource.RLIMIT_FSIZE, int(lim["fsize"]))
-    cap(resource.RLIMIT_CORE, 0)
-    if lim.get("nproc"):
-        cap(resource.RLIMIT_NPROC, int(lim["nproc"]))
-
 
 def _vm_size() -> int:
-    """This process's address-space size in bytes (VmSize)."""
-    with open("/proc/self/status", "rb") as fh:
-        for line in fh:
-            if line.startswith(b"VmSize:"):
-                return int(line.split()[1]) << 10
-    return 0
+    """This process's address-space size in bytes (the first field of /proc/self/statm)."""
+    return int(read_file("/proc/self/statm").split(None, 1)[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def read_file(path: str) -> bytes:
+    """A whole file, with plain descriptors (no io objects: cheaper under valgrind)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks: list[bytes] = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+# The sources a request carries, and the names they are compiled under. The candidate's
+# code is compiled on its own; the trusted ones inherit this module's future flags.
+_SOURCES = {"code": "<candidate>", "setup": "<setup>", "output_encoder": "<encoder>", "generator": "<generator>"}
+
+
+def _compile(source: str, filename: str) -> Any:
+    return compile(source, filename, "exec", dont_inherit=filename == "<candidate>")
+
+
+def _code(source: Any, filename: str) -> Any:
+    """A request's source as a code object: compiled already by the zygote, or now."""
+    return _compile(source, filename) if type(source) is str else source
+
+
+def compile_request(req: dict[str, Any]) -> dict[str, Any]:
+    """The request with its sources compiled, by the zygote at native speed.
+
+    Compiling a candidate under valgrind costs a metered run tens of milliseconds, and
+    none of it is counted. A source that does not compile is left as it is: the run
+    compiles it and reports the error as its own.
+    """
+    out = dict(req)
+    for key, filename in _SOURCES.items():
+        source = req.get(key)
+        if type(source) is str and source:
+            try:
+                out[key] = _compile(source, filename)
+            except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+                pass
+    return out
 
 
 def _build_inputs(req: dict[str, Any], ns: dict[str, Any]) -> list[tuple[list[Any], dict[str, Any]]]:
@@ -104,7 +154,7 @@ def _build_inputs(req: dict[str, Any], ns: dict[str, Any]) -> list[tuple[list[An
     gen = req.get("generator")
     if gen:
         gns: dict[str, Any] = {"__name__": "__generator__"}
-        exec(compile(gen, "<generator>", "exec"), gns)  # trusted source
+        exec(_code(gen, "<generator>"), gns)  # trusted source
         made = gns["generate"](int(req["scale"]), int(req["seed"]))
         out.append((list(made.get("args", [])), dict(made.get("kwargs", {}))))
         return out
@@ -153,6 +203,124 @@ def _encode_snapshot(snap: tuple[str, Any]) -> str:
     return str(wire.dumps_output(kind(body)))
 
 
+class _Reader:
+    """A strict reader of the marshal (version 2) subset snapshots are made of.
+
+    A metered run's snapshots come back as marshal bytes from a process the candidate
+    controlled, so they are not given to ``marshal.loads`` (which builds code objects and
+    is not meant for hostile input). This reads plain data only: None, bools, ints,
+    floats, complex numbers, str, bytes, tuples, lists, sets, frozensets and dicts, with
+    every length checked against the bytes that are there. Anything else is an error.
+    """
+
+    _I32 = struct.Struct("<i")
+    _F64 = struct.Struct("<d")
+    _C128 = struct.Struct("<dd")
+    MAX_DEPTH = 900
+
+    def __init__(self, data: bytes) -> None:
+        self.data = memoryview(data)
+        self.pos = 0
+
+    def _take(self, n: int) -> memoryview:
+        if n < 0 or self.pos + n > len(self.data):
+            raise ValueError("truncated snapshot")
+        chunk = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return chunk
+
+    def _size(self) -> int:
+        (n,) = self._I32.unpack(self._take(4))
+        if n < 0 or n > len(self.data) - self.pos:  # every item takes at least one byte
+            raise ValueError("bad length in snapshot")
+        return int(n)
+
+    def value(self, depth: int = 0) -> Any:
+        if depth > self.MAX_DEPTH:
+            raise ValueError("snapshot nested too deeply")
+        code = bytes(self._take(1))
+        if code == b"N":
+            return None
+        if code == b"T":
+            return True
+        if code == b"F":
+            return False
+        if code == b"i":
+            return self._I32.unpack(self._take(4))[0]
+        if code == b"l":
+            (n,) = self._I32.unpack(self._take(4))
+            digits = self._take(2 * abs(n))
+            magnitude = 0
+            for i in range(abs(n) - 1, -1, -1):
+                digit = digits[2 * i] | (digits[2 * i + 1] << 8)
+                if digit >= 1 << 15:
+                    raise ValueError("bad digit in snapshot")
+                magnitude = (magnitude << 15) | digit
+            return -magnitude if n < 0 else magnitude
+        if code == b"g":
+            return self._F64.unpack(self._take(8))[0]
+        if code == b"y":
+            real, imag = self._C128.unpack(self._take(16))
+            return complex(real, imag)
+        if code in (b"u", b"t"):
+            return str(self._take(self._size()), "utf-8", "surrogatepass")
+        if code == b"s":
+            return bytes(self._take(self._size()))
+        if code in (b"(", b"[", b"<", b">"):
+            items = [self.value(depth + 1) for _ in range(self._size())]
+            if code == b"(":
+                return tuple(items)
+            if code == b"[":
+                return items
+            return set(items) if code == b"<" else frozenset(items)
+        if code == b"{":
+            out: dict[Any, Any] = {}
+            while True:
+                if self.pos < len(self.data) and self.data[self.pos] == ord("0"):
+                    self.pos += 1
+                    return out
+                key = self.value(depth + 1)
+                out[key] = self.value(depth + 1)
+        raise ValueError(f"unexpected marshal type {code!r} in snapshot")
+
+
+def load_snapshots(data: bytes) -> list[str]:
+    """A metered run's marshal frame (see :func:`run_child`) as one wire JSON per output.
+
+    Raises ValueError (or TypeError, for unhashable set members) if the frame is not what
+    the harness writes: the run then counts as one that corrupted its result channel.
+    """
+    reader = _Reader(data)
+    items = reader.value()
+    if reader.pos != len(data) or type(items) is not list:
+        raise ValueError("not a snapshot list")
+    outs = []
+    for item in items:
+        if type(item) is not tuple or len(item) != 2 or item[0] not in ("V", "M", "J", "L", "T", "S", "F"):
+            raise ValueError("not a snapshot")
+        tag, body = item
+        if tag == "M":
+            if type(body) is not bytes:
+                raise ValueError("not a snapshot")
+            sub = _Reader(body)
+            value = sub.value()
+            if sub.pos != len(body):
+                raise ValueError("trailing bytes in snapshot")
+            outs.append(str(wire.dumps_output(value)))
+        elif tag == "J":
+            if type(body) is not str:
+                raise ValueError("not a snapshot")
+            json.loads(body)  # encoded inside the run: it must at least be one JSON value
+            outs.append(body)
+        elif tag == "V":
+            outs.append(str(wire.dumps_output(body)))
+        else:
+            if type(body) is not tuple:
+                raise ValueError("not a snapshot")
+            outs.append(_encode_snapshot((tag, body)))
+    return outs
+
+
 def _exc_name(exc: BaseException) -> str:
     return type(exc).__name__[:80]
 
@@ -165,14 +333,14 @@ def run_child(req: dict[str, Any], result_fd: int, ready_fd: int | None, go_fd: 
         os.chdir(SCRATCH)
         setup_ns: dict[str, Any] = {"__name__": "__setup__", "__builtins__": __builtins__}
         if req.get("setup"):
-            exec(compile(req["setup"], "<setup>", "exec"), setup_ns)  # trusted
+            exec(_code(req["setup"], "<setup>"), setup_ns)  # trusted
         calls = _build_inputs(req, setup_ns)
         encoder = None
         if req.get("output_encoder"):
             enc_ns: dict[str, Any] = dict(setup_ns)
-            exec(compile(req["output_encoder"], "<encoder>", "exec"), enc_ns)  # trusted
+            exec(_code(req["output_encoder"], "<encoder>"), enc_ns)  # trusted
             encoder = enc_ns["encode"]
-        code = compile(req["code"], "<candidate>", "exec", dont_inherit=True)
+        code = _code(req["code"], "<candidate>")
     except BaseException as exc:  # noqa: BLE001 - harness failure: the host maps it
         write_frame(result_fd, {"harness_error": f"{_exc_name(exc)}: {str(exc)[:300]}"})
         exit_(0)

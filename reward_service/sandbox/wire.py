@@ -12,14 +12,20 @@ This module is imported by the in-sandbox harness, so it must not import the pac
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import io
 import json
 import marshal
 import math
 from json.encoder import encode_basestring_ascii as _encode_str
-from typing import Any
+
+try:  # built into Debian's interpreter; hashlib would load OpenSSL into every sandbox template
+    from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - other builds (3.12 renamed it)
+    from hashlib import sha256 as _sha256
+
+TYPE_CHECKING = False  # typing is not imported at run time: the template stays small
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["encode", "decode", "dumps", "dumps_output", "loads", "Digest", "UnencodableOutput", "is_plain_json"]
 
@@ -97,12 +103,28 @@ _PLAIN = (int, str, float, bool, type(None))
 _PLAIN_SET = frozenset(_PLAIN)
 
 
-@dataclasses.dataclass(frozen=True)
 class Digest:
     """A huge output sent as SHA-256 of its items (marshal v2): compared exactly, by type and value."""
 
+    __slots__ = ("sha256", "size")
     sha256: str
     size: int
+
+    def __init__(self, sha256: str, size: int) -> None:
+        object.__setattr__(self, "sha256", sha256)
+        object.__setattr__(self, "size", size)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Digest is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Digest and (self.sha256, self.size) == (other.sha256, other.size)
+
+    def __hash__(self) -> int:
+        return hash((self.sha256, self.size))
+
+    def __repr__(self) -> str:
+        return f"Digest(sha256={self.sha256!r}, size={self.size})"
 
 
 def _plain(value: Any, depth: int = 0) -> bool:
@@ -129,7 +151,7 @@ def dumps_output(value: Any) -> str:
     a minute and gigabytes, its digest a fraction of a second.
     """
     if type(value) in (list, tuple) and len(value) > DIGEST_OVER and _plain(value):
-        h = hashlib.sha256(b"list" if type(value) is list else b"tuple")
+        h = _sha256(b"list" if type(value) is list else b"tuple")
         update, dump = h.update, marshal.dumps
         for item in value:  # item by item: the whole marshal could be gigabytes
             update(dump(item, 2))  # version 2: no object references, so equal values give equal bytes
