@@ -1,23 +1,29 @@
 """The in-sandbox harness: a zygote that forks one fresh process per run (standard library only).
 
-    host (trusted)  --frames on stdin/stdout-->  zygote (sandbox, maybe under valgrind)
-                                                   └─ fork → run child: builds its input,
-                                                      starts the meter, runs the candidate,
-                                                      writes one result frame, exits
+    host (trusted)  --frames on stdin/stdout-->  zygote (sandbox, native)
+                                                   └─ template (maybe under valgrind)
+                                                      └─ fork → run child: builds its input,
+                                                         starts the meter, runs the candidate,
+                                                         writes one result frame, exits
 
-The zygote never runs candidate code. Each child is a fresh fork of a zygote that is in
-the same state for every run, so nothing a candidate computes (``lru_cache``, globals,
+The zygote never runs candidate code; it compiles the candidate (at native speed) and
+hands each run its request as a marshal file. Each child is a fresh fork of a template
+that is in the same state for every run, so nothing a candidate computes (``lru_cache``, globals,
 files in the scratch directory, processes left behind) reaches the next run: the zygote
 wipes the scratch directory and kills every leftover process in its PID namespace after
 each run.
 
-A child reports only the candidate's *outputs* (tagged JSON). Expected outputs never enter
-the sandbox; the host compares. Before the candidate runs, the child closes every
-descriptor but its result pipe, sets its rlimits, and installs an audit hook that refuses
-native code (ctypes, cffi), running programs, signalling other processes, touching files
-outside the scratch directory, and reading the meter's directory.
+A child reports only the candidate's *outputs* (tagged JSON; a metered run sends marshal
+snapshots, which the zygote reads with a strict reader). Expected outputs never enter the
+sandbox; the host compares. Before the candidate runs, the child closes every descriptor
+but its result pipe, sets its rlimits, and installs the C audit hook of ``policy.py``.
 
-Frames: 4-byte big-endian length, then UTF-8 JSON.
+Under valgrind every code path is translated on first use and dies with the run that
+translated it, so the template warms the paths a run takes (``_warm``), and imports as
+little as it can (no site, typing, dataclasses or hashlib): each block it holds is walked
+again when a run's count is written.
+
+Frames: 4-byte big-endian length, then UTF-8 JSON (or ``M`` + marshal, from metered runs).
 """
 
 from __future__ import annotations

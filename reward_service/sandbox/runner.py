@@ -4,9 +4,10 @@ The harness's zygote forks a process per run and calls :func:`run_child` in it. 
 candidate's code, the run sets its rlimits and installs the audit-hook policy
 (``policy.py``); the meter counts from ``_rsmeter.start()`` to ``_rsmeter.stop()``: the
 candidate's module, its calls, and a snapshot of its outputs that nothing can change later.
-The Python-speed JSON encoding happens after the count.
+After the count the run calls only C functions it took before the candidate ran; the
+zygote turns the snapshots into JSON (:func:`load_snapshots`).
 
-Frames: 4-byte big-endian length, then UTF-8 JSON. This module is imported by the
+Frames: 4-byte big-endian length, then UTF-8 JSON, or ``M`` + marshal. This module is imported by the
 in-sandbox harness, so it must not import the package.
 """
 

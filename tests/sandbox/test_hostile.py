@@ -171,7 +171,27 @@ os._exit(0)
         Verdict.wrong_answer, Verdict.runtime_error)
 
 
-@pytest.mark.parametrize("exit_call", ["import os; os._exit(0)", "import sys; sys.exit(0)", "raise SystemExit"])
+def test_forged_marshal_frames_are_refused(scorer: Scorer) -> None:
+    # Metered runs report marshal snapshots; a forged one (a code object inside) is not
+    # loaded by marshal but read by a strict reader, and the run fails as the candidate's.
+    code = """
+import marshal, os, struct
+evil = marshal.dumps(compile("1", "x", "eval"), 2)
+body = b"M" + marshal.dumps([("M", evil)] * 4, 2)
+for fd in range(3, 256):
+    try:
+        os.write(fd, struct.pack(">I", len(body)) + body)
+    except OSError:
+        pass
+os._exit(0)
+"""
+    m = evaluate(scorer, code + "\ndef f(n):\n    return 0\n")
+    assert m.verdict is Verdict.runtime_error
+    assert "result" in m.diagnostic.message
+
+
+@pytest.mark.parametrize("exit_call", ["import os; os._exit(0)", "import sys; sys.exit(0)", "raise SystemExit",
+                                       "exit(0)", "quit()"])
 def test_exiting_before_the_checks_fails(scorer: Scorer, exit_call: str) -> None:
     assert evaluate(scorer, f"{exit_call}\ndef f(n):\n    return 0\n").verdict is Verdict.runtime_error
     inside = f"def f(n):\n    {exit_call}\n"
