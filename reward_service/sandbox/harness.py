@@ -55,7 +55,7 @@ from runner import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E4
     MODE,
     SCRATCH,
     _build_inputs,
-    _limit_values,
+    _limits,
     _read_exact,
     _rsmeter,
     _snapshot,
@@ -216,7 +216,7 @@ def _warm() -> None:
     steps (reading a request, the descriptors, the limits, the policy's checks, Python's
     after-fork re-initialisation) are taken here too, on throwaway descriptors and files.
     """
-    sample = json.loads(json.dumps(_WARM_REQUEST))
+    sample = dict(_WARM_REQUEST)
     path = os.path.join(SCRATCH, ".rs-warm-request")
     with open(path, "wb") as fh:
         fh.write(marshal.dumps(compile_request(sample)))
@@ -235,7 +235,18 @@ def _warm() -> None:
     os.setpgid(0, os.getpgid(0))  # the run makes itself a group leader; this changes nothing
     _no_children()
     _build_inputs(sample, {"__name__": "__setup__"})
-    _limit_values(sample["limits"], _vm_size())
+
+    def refuse(which: int, limits: tuple[int, int]) -> None:  # the run's rlimits, without setting them
+        if which == resource.RLIMIT_NOFILE and limits[1] != resource.getrlimit(which)[1]:
+            raise ValueError("valgrind keeps its own descriptor limit")
+
+    for _ in range(2):
+        _limits(sample["limits"], refuse)
+    soft_files, hard_files = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:  # valgrind refuses a new hard limit for descriptors: the run's fallback path
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft_files, hard_files - 1))
+    except (ValueError, OSError):
+        pass
     for which in (resource.RLIMIT_CORE, resource.RLIMIT_CPU, resource.RLIMIT_NOFILE):
         soft, hard = resource.getrlimit(which)  # finite limits, then back: soft limits may rise again
         resource.setrlimit(which, (min(1 << 20, hard) if hard != resource.RLIM_INFINITY else 1 << 20, hard))
@@ -249,27 +260,18 @@ def _warm() -> None:
     os.close(sink)
     if _rsmeter is not None:
         _rsmeter.warm_template(SCRATCH, METER_DIR, os.path.realpath(sys.base_prefix), _WARM_EVENTS)
-    req = json.loads(json.dumps({"code": _WARM_CODE, "inputs": [{"args": [i], "kwargs": {}} for i in range(30)]}))
+    req: dict[str, Any] = {"code": _WARM_CODE, "inputs": [{"args": [i], "kwargs": {}} for i in range(30)]}
     code = compile(req["code"], "<warm>", "exec", dont_inherit=True)
     for _ in range(3):
         ns: dict[str, Any] = {"__name__": "__warm__"}
         exec(code, ns)
-        outs = []
         snaps = []
         for item in req["inputs"]:
             value = ns["f"](*item["args"], **item["kwargs"])
-            outs.append(wire.encode(value))
             if _rsmeter is not None:
                 snaps.append(_snapshot(value, marshal.dumps, wire.dumps_output))
         _HDR.pack(len(marshal.dumps(snaps, 2)))
-        payload = json.dumps({"status": "ok", "outputs": outs}, separators=(",", ":")).encode()
-        _HDR.pack(len(payload))
         path = os.path.join(SCRATCH, ".rs-warm")
-        with open(path, "wb") as fh:
-            fh.write(payload)
-        with open(path, "rb") as fh:
-            json.loads(fh.read())
-        os.unlink(path)
         os.path.realpath(path)
         str(RecursionError("x"))[:200]
         os.listdir("/proc/self/fd")
@@ -291,7 +293,8 @@ def template(trig_r: int, resp_w: int, result_w: int, ready: tuple[int, int] | N
     if _rsmeter is not None:
         _rsmeter.set_subreaper()
     read, write, fork, wait4, pack = os.read, os.write, os.fork, os.wait4, _STATUS.pack
-    _warm()
+    if MODE == "callgrind":  # only valgrind translates code paths on first use
+        _warm()
     # Every descriptor a run must not keep (valgrind's own sit above 1024 and are refused).
     _TEMPLATE_FDS.extend(fd for fd in map(int, os.listdir("/proc/self/fd")) if 2 < fd < 1024)
     gc.collect()
@@ -387,7 +390,7 @@ def serve(ctl_in: int, ctl_out: int) -> None:
         # to walk at every run's exit); the zygote's own sys.path, site directories included,
         # is handed over instead.
         [*launcher, sys.executable, "-S", "-B", os.path.abspath(__file__), "template", *map(str, fds),
-         json.dumps(sys.path)],
+         marshal.dumps(sys.path).hex()],
         pass_fds=[fd for fd in fds if fd >= 0], stdin=subprocess.DEVNULL,
     )
     for fd in (trig_r, resp_w, result_w):
@@ -462,7 +465,7 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "template":
         t_r, r_w, res_w, rd_r, rd_w, g_r, g_w = (int(x) for x in sys.argv[2:9])
-        sys.path[:] = json.loads(sys.argv[9])
+        sys.path[:] = marshal.loads(bytes.fromhex(sys.argv[9]))
         import _sitebuiltins  # what site would add that candidates use: exit() and quit()
         import builtins
 

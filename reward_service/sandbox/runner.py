@@ -85,18 +85,19 @@ def _limit_values(lim: dict[str, Any], vm_size: int) -> tuple[int, list[tuple[in
     return cpu, caps
 
 
-def _limits(lim: dict[str, Any]) -> None:
+def _limits(lim: dict[str, Any], setrlimit: Any = resource.setrlimit) -> None:
+    """Set a run's rlimits (``setrlimit`` is replaced only to warm this code in the template)."""
     cpu, caps = _limit_values(lim, _vm_size())
     soft_cpu, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1 if hard_cpu == resource.RLIM_INFINITY else hard_cpu))
+    setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1 if hard_cpu == resource.RLIM_INFINITY else hard_cpu))
     for which, value in caps:
         soft, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
         try:
-            resource.setrlimit(which, (value, value))
+            setrlimit(which, (value, value))
         except ValueError:  # valgrind reports its own reserved limits; lower the soft one
-            resource.setrlimit(which, (min(value, soft) if soft != resource.RLIM_INFINITY else value, hard))
+            setrlimit(which, (min(value, soft) if soft != resource.RLIM_INFINITY else value, hard))
 
 
 def _vm_size() -> int:
@@ -417,13 +418,22 @@ def run_child(req: dict[str, Any], result_fd: int, ready_fd: int | None, go_fd: 
         except BaseException:  # noqa: BLE001 - a hostile __str__
             detail["message"] = ""
     if status != "ok":
-        payload = json.dumps({"status": status, "outputs": [], **detail}, default=str)
+        payload = _failure_payload(status, detail)
     data = payload.encode()
     try:
         write_frame_bytes(result_fd, data)
     except BaseException:  # noqa: BLE001
         exit_(3)
     exit_(0)
+
+
+def _failure_payload(status: str, detail: dict[str, Any]) -> str:
+    """The JSON of a run that did not finish (without the json package: see wire's imports)."""
+    enc = wire._encode_str
+    parts = ['"status":' + enc(status), '"outputs":[]']
+    for key, value in detail.items():
+        parts.append(enc(key) + ":" + (str(value) if type(value) is int else enc(str(value))))
+    return "{" + ",".join(parts) + "}"
 
 
 def write_frame_bytes(fd: int, data: bytes) -> None:

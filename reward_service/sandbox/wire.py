@@ -13,10 +13,13 @@ This module is imported by the in-sandbox harness, so it must not import the pac
 from __future__ import annotations
 
 import io
-import json
 import marshal
 import math
-from json.encoder import encode_basestring_ascii as _encode_str
+
+try:  # the C encoder itself: the json package would bring re and enum into every sandbox template
+    from _json import encode_basestring_ascii as _encode_str
+except ImportError:  # pragma: no cover - interpreters without the accelerator
+    from json.encoder import encode_basestring_ascii as _encode_str
 
 try:  # built into Debian's interpreter; hashlib would load OpenSSL into every sandbox template
     from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
@@ -38,6 +41,8 @@ class UnencodableOutput(TypeError):
 
 def encode(value: Any) -> Any:
     """Turn a Python value into plain JSON data, tagging what JSON would lose (see :func:`dumps`)."""
+    import json
+
     return json.loads(dumps(value))
 
 
@@ -155,7 +160,7 @@ def dumps_output(value: Any) -> str:
         update, dump = h.update, marshal.dumps
         for item in value:  # item by item: the whole marshal could be gigabytes
             update(dump(item, 2))  # version 2: no object references, so equal values give equal bytes
-        return json.dumps({"__digest__": [h.hexdigest(), len(value)]}, separators=(",", ":"))
+        return "{\"__digest__\":[\"" + str(h.hexdigest()) + "\"," + str(len(value)) + "]}"
     return dumps(value)
 
 
@@ -216,7 +221,7 @@ def _emit(value: Any, write: Any, depth: int) -> None:
             buf = io.StringIO()
             _emit(item, buf.write, depth + 1)
             items.append(buf.getvalue())
-        items.sort(key=lambda text: json.dumps(json.loads(text), sort_keys=True))
+        items.sort()  # a set's items, each encoded deterministically: one order for equal sets
         write('{"__set__":[' + ",".join(items) + "]}")
     elif t is bytes:
         write(f'{{"__bytes__":"{value.hex()}"}}')
@@ -237,4 +242,6 @@ def _emit(value: Any, write: Any, depth: int) -> None:
 
 
 def loads(text: str | bytes) -> Any:
+    import json
+
     return decode(json.loads(text))
