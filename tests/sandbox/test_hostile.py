@@ -41,6 +41,14 @@ def evaluate(scorer: Scorer, code: str) -> Any:
     return scorer.evaluate(PROBLEM, code)
 
 
+def assert_refused(scorer: Scorer, code: str) -> None:
+    """The policy refuses what ``code`` tries, and the next run is unharmed."""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error, m.diagnostic
+    assert m.diagnostic.exception == "PolicyViolation", m.diagnostic
+    assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
+
+
 @pytest.fixture(scope="module")
 def honest(scorer: Scorer) -> int:
     m = evaluate(scorer, HONEST_LOOP)
@@ -138,18 +146,24 @@ def f(n):
     assert evaluate(scorer, code).verdict is Verdict.wrong_answer
 
 
-def test_writing_fake_frames_to_inherited_descriptors_is_caught(scorer: Scorer) -> None:
-    code = """
-import json, os, struct
-fake = json.dumps({"status": "ok", "outputs": [5, 285, 60116, 332833500]}).encode()
+def forge(make_fake: str, then: str) -> str:
+    """A candidate that writes the frame ``make_fake`` builds (as ``fake``) to every descriptor."""
+    return f"""
+import json, marshal, os, struct
+{make_fake}
 for fd in range(3, 256):
     try:
         os.write(fd, struct.pack(">I", len(fake)) + fake)
     except OSError:
         pass
+{then}
 def f(n):
     return 0
 """
+
+
+def test_writing_fake_frames_to_inherited_descriptors_is_caught(scorer: Scorer) -> None:
+    code = forge('fake = json.dumps({"status": "ok", "outputs": [5, 285, 60116, 332833500]}).encode()', "")
     m = evaluate(scorer, code)
     assert m.verdict is Verdict.runtime_error
     assert "result" in m.diagnostic.message
@@ -157,35 +171,16 @@ def f(n):
 
 def test_fake_frame_then_exit_cannot_pass(scorer: Scorer) -> None:
     # Even a well-formed frame must hold outputs that match expected outputs it never saw.
-    code = """
-import json, os, struct
-fake = json.dumps({"status": "ok", "outputs": [0, 0, 0, 0]}).encode()
-for fd in range(3, 256):
-    try:
-        os.write(fd, struct.pack(">I", len(fake)) + fake)
-    except OSError:
-        pass
-os._exit(0)
-"""
-    assert evaluate(scorer, code + "\ndef f(n):\n    return 0\n").verdict in (
-        Verdict.wrong_answer, Verdict.runtime_error)
+    code = forge('fake = json.dumps({"status": "ok", "outputs": [0, 0, 0, 0]}).encode()', "os._exit(0)")
+    assert evaluate(scorer, code).verdict in (Verdict.wrong_answer, Verdict.runtime_error)
 
 
 def test_forged_marshal_frames_are_refused(scorer: Scorer) -> None:
     # Metered runs report marshal snapshots; a forged one (a code object inside) is not
     # loaded by marshal but read by a strict reader, and the run fails as the candidate's.
-    code = """
-import marshal, os, struct
-evil = marshal.dumps(compile("1", "x", "eval"), 2)
-body = b"M" + marshal.dumps([("M", evil)] * 4, 2)
-for fd in range(3, 256):
-    try:
-        os.write(fd, struct.pack(">I", len(body)) + body)
-    except OSError:
-        pass
-os._exit(0)
-"""
-    m = evaluate(scorer, code + "\ndef f(n):\n    return 0\n")
+    code = forge('fake = b"M" + marshal.dumps([("M", marshal.dumps(compile("1", "x", "eval"), 2))] * 4, 2)',
+                 "os._exit(0)")
+    m = evaluate(scorer, code)
     assert m.verdict is Verdict.runtime_error
     assert "result" in m.diagnostic.message
 
@@ -438,10 +433,7 @@ builtins.isinstance = lambda *a: False
 import os
 os.system("true")
 """ + HONEST_LOOP
-    m = evaluate(scorer, code)
-    assert m.verdict is Verdict.runtime_error
-    assert m.diagnostic.exception == "PolicyViolation"
-    assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
+    assert_refused(scorer, code)
 
 
 def test_no_python_hook_to_find_and_rewrite(scorer: Scorer) -> None:
@@ -459,10 +451,7 @@ for obj in gc.get_objects():
             pass
 os.makedirs("/meter/callgrind.out.1", exist_ok=True)
 """ + HONEST_LOOP
-    m = evaluate(scorer, code)
-    assert m.verdict is Verdict.runtime_error
-    assert m.diagnostic.exception == "PolicyViolation"
-    assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
+    assert_refused(scorer, code)
 
 
 def test_directory_descriptors_cannot_reach_outside_scratch(scorer: Scorer) -> None:
@@ -472,9 +461,7 @@ import os
 root = os.open("/", os.O_RDONLY)
 os.open("meter/callgrind.out.1", os.O_WRONLY | os.O_CREAT, dir_fd=root)
 """ + HONEST_LOOP
-    m = evaluate(scorer, code)
-    assert m.verdict is Verdict.runtime_error
-    assert m.diagnostic.exception == "PolicyViolation"
+    assert_refused(scorer, code)
 
 
 def test_native_code_written_to_scratch_cannot_be_loaded(scorer: Scorer) -> None:
@@ -488,9 +475,7 @@ with open("_bz2.cpython-311-x86_64-linux-gnu.so", "wb") as dst:
 spec = importlib.util.spec_from_file_location("_bz2", "_bz2.cpython-311-x86_64-linux-gnu.so")
 importlib.util.module_from_spec(spec)
 """ + HONEST_LOOP
-    m = evaluate(scorer, code)
-    assert m.verdict is Verdict.runtime_error
-    assert m.diagnostic.exception == "PolicyViolation"
+    assert_refused(scorer, code)
 
 
 def test_path_objects_cannot_answer_twice(scorer: Scorer) -> None:
