@@ -48,6 +48,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import wire  # type: ignore[import-not-found,unused-ignore]  # noqa: E402  (sibling: the harness runs as a script)
+from policy import NATIVE_ROOT  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
 from runner import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
     _HDR,
     MAX_FRAME,
@@ -190,8 +191,6 @@ _WARM_REQUEST: dict[str, Any] = {
     "inputs": [{"args": [i, "s", [1.5, None, True]], "kwargs": {}} for i in range(3)],
     "generator": None, "scale": None, "seed": 0, "output_encoder": None, "id": 1,
     "limits": {"cpu_s": 12.5, "wall_s": 18.75, "memory_mb": 256, "nproc": 32, "nofile": 64, "fsize": 8 << 20},
-    # numbers of the shapes requests carry, for the JSON parser's branches
-    "numbers": [60.0, 90.0, 14.0, 0.1, 1e-05, 123456.789, 2.5e300, 0, 7, -3, 8388608, 2**40, 10**30],
 }
 # audit events a run raises, for the policy's checks (see _rsmeter.warm_template)
 _WARM_EVENTS: list[tuple[str, tuple[Any, ...]]] = [
@@ -259,7 +258,7 @@ def _warm() -> None:
         frame = frame[os.write(sink, frame):]
     os.close(sink)
     if _rsmeter is not None:
-        _rsmeter.warm_template(SCRATCH, METER_DIR, os.path.realpath(sys.base_prefix), _WARM_EVENTS)
+        _rsmeter.warm_template(SCRATCH, METER_DIR, NATIVE_ROOT, _WARM_EVENTS)
     req: dict[str, Any] = {"code": _WARM_CODE, "inputs": [{"args": [i], "kwargs": {}} for i in range(30)]}
     code = compile(req["code"], "<warm>", "exec", dont_inherit=True)
     for _ in range(3):

@@ -181,6 +181,7 @@ def _build_inputs(req: dict[str, Any], ns: dict[str, Any]) -> list[tuple[list[An
 
 _SCALARS = frozenset({int, float, str, bool, type(None), bytes, complex})
 _SEQUENCES: dict[type, str] = {list: "L", tuple: "T", set: "S", frozenset: "F"}
+_SEQUENCE_KINDS: dict[str, type] = {tag: kind for kind, tag in _SEQUENCES.items()}
 
 
 def _snapshot(value: Any, mdumps: Any, dumps: Any) -> tuple[str, Any]:
@@ -200,19 +201,6 @@ def _snapshot(value: Any, mdumps: Any, dumps: Any) -> tuple[str, Any]:
         return ("M", mdumps(value, 2))
     except ValueError:
         return ("J", dumps(value))
-
-
-def _encode_snapshot(snap: tuple[str, Any]) -> str:
-    """After the region: the snapshot as wire JSON (builtin types only, no candidate code)."""
-    tag, body = snap
-    if tag == "J":
-        return str(body)
-    if tag == "M":
-        return str(wire.dumps_output(marshal.loads(body)))
-    if tag == "V":
-        return str(wire.dumps_output(body))
-    kind = {"L": list, "T": tuple, "S": set, "F": frozenset}[tag]
-    return str(wire.dumps_output(kind(body)))
 
 
 class _Reader:
@@ -308,28 +296,27 @@ def load_snapshots(data: bytes) -> list[str]:
         raise ValueError("not a snapshot list")
     outs = []
     for item in items:
-        if type(item) is not tuple or len(item) != 2 or item[0] not in ("V", "M", "J", "L", "T", "S", "F"):
+        if type(item) is not tuple or len(item) != 2 or item[0] not in ("V", "M", "J", *_SEQUENCE_KINDS):
             raise ValueError("not a snapshot")
         tag, body = item
+        if tag == "J":  # encoded inside the run: it must at least be one JSON value
+            if type(body) is not str:
+                raise ValueError("not a snapshot")
+            json.loads(body)
+            outs.append(body)
+            continue
         if tag == "M":
             if type(body) is not bytes:
                 raise ValueError("not a snapshot")
             sub = _Reader(body)
-            value = sub.value()
-            if sub.pos != len(body):
+            body = sub.value()
+            if sub.pos != len(sub.data):
                 raise ValueError("trailing bytes in snapshot")
-            outs.append(str(wire.dumps_output(value)))
-        elif tag == "J":
-            if type(body) is not str:
-                raise ValueError("not a snapshot")
-            json.loads(body)  # encoded inside the run: it must at least be one JSON value
-            outs.append(body)
-        elif tag == "V":
-            outs.append(str(wire.dumps_output(body)))
-        else:
+        elif tag != "V":
             if type(body) is not tuple:
                 raise ValueError("not a snapshot")
-            outs.append(_encode_snapshot((tag, body)))
+            body = _SEQUENCE_KINDS[tag](body)
+        outs.append(str(wire.dumps_output(body)))
     return outs
 
 
@@ -428,22 +415,13 @@ def run_child(req: dict[str, Any], result_fd: int, ready_fd: int | None, go_fd: 
         except BaseException:  # noqa: BLE001 - a hostile __str__
             detail["message"] = ""
     if status != "ok":
-        payload = _failure_payload(status, detail)
+        payload = json.dumps({"status": status, "outputs": [], **detail}, default=str)
     data = payload.encode()
     try:
         write_frame_bytes(result_fd, data)
     except BaseException:  # noqa: BLE001
         exit_(3)
     exit_(0)
-
-
-def _failure_payload(status: str, detail: dict[str, Any]) -> str:
-    """The JSON of a run that did not finish (without the json package: see wire's imports)."""
-    enc = wire._encode_str
-    parts = ['"status":' + enc(status), '"outputs":[]']
-    for key, value in detail.items():
-        parts.append(enc(key) + ":" + (str(value) if type(value) is int else enc(str(value))))
-    return "{" + ",".join(parts) + "}"
 
 
 def write_frame_bytes(fd: int, data: bytes) -> None:

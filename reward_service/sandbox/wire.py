@@ -13,13 +13,10 @@ This module is imported by the in-sandbox harness, so it must not import the pac
 from __future__ import annotations
 
 import io
+import json
 import marshal
 import math
-
-try:  # the C encoder itself: the json package would bring re and enum into every sandbox template
-    from _json import encode_basestring_ascii as _encode_str
-except ImportError:  # pragma: no cover - interpreters without the accelerator
-    from json.encoder import encode_basestring_ascii as _encode_str
+from json.encoder import encode_basestring_ascii as _encode_str
 
 try:  # built into Debian's interpreter; hashlib would load OpenSSL into every sandbox template
     from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
@@ -41,8 +38,6 @@ class UnencodableOutput(TypeError):
 
 def encode(value: Any) -> Any:
     """Turn a Python value into plain JSON data, tagging what JSON would lose (see :func:`dumps`)."""
-    import json
-
     return json.loads(dumps(value))
 
 
@@ -242,6 +237,4 @@ def _emit(value: Any, write: Any, depth: int) -> None:
 
 
 def loads(text: str | bytes) -> Any:
-    import json
-
     return decode(json.loads(text))
