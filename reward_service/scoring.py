@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .compare import outputs_match
+from .compare import CHECKER_SETUP, CHECKER_WRAPPER, checker_expr, outputs_match
 from .errors import InfrastructureError, InvalidProblem, MeterUnavailable, SandboxError
 from .extract import Extraction, code_digest, defines_entry, parse_code, triage
 from .meter import CallgrindMeter, HardwareMeter, Meter, build_extension
-from .problem import Problem
+from .problem import EntryPoint, Problem
 from .results import Aggregate, Diagnostic, GroupResult, GroupSummary, Measurement, ResponseResult, ScoreOptions
 from .reward import aggregate_counts, apply_rounding, reward_for, score_of
 from .sandbox.base import RunOutcome, RunSpec, RunStatus, Sandbox
@@ -67,7 +67,7 @@ def make_sandbox(settings: Settings) -> Sandbox:
     meter, extension = make_meter(settings)
     from .sandbox.embedded import EmbeddedSandbox
 
-    return EmbeddedSandbox(settings.sandbox, meter, extension)
+    return EmbeddedSandbox(settings.sandbox, meter, extension, hash_seed=settings.meter.hash_seed)
 
 
 def triage_to_measurement(extraction: Extraction) -> Measurement | None:
@@ -77,8 +77,24 @@ def triage_to_measurement(extraction: Extraction) -> Measurement | None:
     return Measurement(verdict=extraction.verdict, diagnostic=Diagnostic(message=extraction.message))
 
 
+def _one_meter(items: Sequence[Measurement]) -> list[Measurement]:
+    """Counts of different meters are not comparable: within a group, the passing members
+    counted by any meter but the most common one become ``sandbox_error`` (masked)."""
+    meters = [m.meter for m in items if m.verdict is Verdict.passed and m.instructions is not None]
+    if len(set(meters)) <= 1:
+        return list(items)
+    keep = max(sorted(set(meters), key=str), key=meters.count)
+    return [
+        m if not (m.verdict is Verdict.passed and m.instructions is not None and m.meter != keep)
+        else Measurement(verdict=Verdict.sandbox_error, diagnostic=Diagnostic(
+            message=f"counted by {m.meter!r}, the rest of the group by {keep!r}: not comparable"))
+        for m in items
+    ]
+
+
 def assemble_group(problem: Problem, items: Sequence[Measurement], options: ScoreOptions) -> GroupResult:
     """Rewards of one group from one Measurement per response, in order."""
+    items = _one_meter(items)
     verdicts = [m.verdict for m in items]
     counts = [m.instructions if options.measure else None for m in items]
     rewards = reward_for(verdicts, counts)
@@ -144,6 +160,14 @@ def _failure(outcome: RunOutcome, what: str, index_offset: int = 0) -> Measureme
         return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
     d.message = f"{outcome.message or 'the run crashed'} (in the {what})"
     return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
+
+
+_CHECK_ENTRY = EntryPoint(function="__rs_check__")
+
+
+def _json_call(args: Any, kwargs: Any) -> str:
+    """A trusted expression giving (args, kwargs) from JSON values (evaluated in the checker's run)."""
+    return f"(_rs_json.loads({json.dumps(json.dumps(args))}), _rs_json.loads({json.dumps(json.dumps(kwargs))}))"
 
 
 def _missing() -> Measurement:
@@ -297,12 +321,12 @@ class Scorer:
                 return Measurement(verdict=Verdict.runtime_error,
                                    diagnostic=Diagnostic(message="left processes running", limit="processes"))
             return _failure(outcome, "tests")
-        for i, (actual, exp) in enumerate(zip(outcome.outputs, expected.tests, strict=True)):
-            t = problem.tests[i]
-            if not outputs_match(actual, exp, problem.comparison, {"args": t.args, "kwargs": t.kwargs}):
-                where = "hidden" if t.hidden else "visible"
-                return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
-                    message=f"wrong answer on test {i} ({where})", test_index=i))
+        bad = self._first_mismatch(problem, outcome.outputs, expected.tests)
+        if bad is not None:
+            i, why = bad
+            where = "hidden" if problem.tests[i].hidden else "visible"
+            return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
+                message=f"wrong answer on test {i} ({where}){why}", test_index=i))
         if not measure:
             return Measurement(verdict=Verdict.passed, meter=None)
         counts: list[int] = []
@@ -317,14 +341,61 @@ class Scorer:
                 return Measurement(verdict=Verdict.runtime_error, diagnostic=Diagnostic(
                     message="left processes running", limit="processes", perf_input_index=j))
             if problem.performance and expected.perf:
-                if not outputs_match(run.outputs[0], expected.perf[j], problem.comparison):
+                bad = self._first_mismatch(problem, run.outputs, [expected.perf[j]], perf_spec=spec)
+                if bad is not None:
                     return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
-                        message=f"wrong answer on performance input {j} (hidden)", perf_input_index=j))
+                        message=f"wrong answer on performance input {j} (hidden){bad[1]}", perf_input_index=j))
             if run.instructions is None:
                 raise SandboxError(f"meter failed: {run.meter_error or 'no count'}")
             counts.append(run.instructions)
         return Measurement(verdict=Verdict.passed, instructions=aggregate_counts(counts, aggregate),
                            per_input=counts, meter=self.meter_name)
+
+    # ------------------------------------------------------------------ comparison
+    def _first_mismatch(self, problem: Problem, actual: Sequence[Any], expected: Sequence[Any],
+                        perf_spec: RunSpec | None = None) -> tuple[int, str] | None:
+        """(index, why) of the first output that does not match, or None.
+
+        ``exact`` and ``float`` compare here; a ``checker`` (caller-supplied code) runs in the
+        sandbox, in a fresh process of its own, and gets the input it judges: the test's
+        arguments, or the performance input its generator makes again from the same seed.
+        """
+        if problem.comparison.mode != "checker":
+            for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+                if not outputs_match(a, e, problem.comparison):
+                    return i, ""
+            return None
+        checker = (problem.comparison.checker or "") + CHECKER_WRAPPER
+        setup = (problem.setup or "") + CHECKER_SETUP
+        if perf_spec is not None and perf_spec.generator:
+            generator = perf_spec.generator + (
+                "\nimport json as _rs_json\n_rs_generate = generate\n"
+                "def generate(scale, seed):\n    made = _rs_generate(scale, seed)\n"
+                "    return {'args': [{'args': list(made.get('args', [])), 'kwargs': dict(made.get('kwargs', {}))}, "
+                f"_rs_json.loads({json.dumps(json.dumps(expected[0]))}), _rs_json.loads({json.dumps(json.dumps(actual[0]))})]}}\n"
+            )
+            spec = dataclasses.replace(perf_spec, code=checker, entry=_CHECK_ENTRY, setup=setup, generator=generator,
+                                       output_encoder=None, measure=False, cpu_s=problem.limits.time_s)
+        else:
+            cases = problem.tests if perf_spec is None else [None] * len(actual)
+            inputs = []
+            for case, a, e in zip(cases, actual, expected, strict=True):
+                if perf_spec is not None:
+                    item = perf_spec.inputs[0]
+                    call = item.get("expr") or _json_call(item.get("args", []), item.get("kwargs", {}))
+                else:
+                    assert case is not None
+                    call = case.expr or _json_call(case.args, case.kwargs)
+                inputs.append({"expr": checker_expr(call, e, a)})
+            spec = RunSpec(code=checker, entry=_CHECK_ENTRY, setup=setup, inputs=inputs,
+                           cpu_s=problem.limits.time_s, memory_mb=problem.limits.memory_mb)
+        outcome = self.sandbox.run_untrusted(spec)
+        if outcome.status is not RunStatus.ok:  # the checker failed on this output: it is not accepted
+            return 0, f": the checker failed ({outcome.exception or outcome.status.value}: {outcome.message[:100]})"
+        for i, verdict in enumerate(outcome.outputs):
+            if verdict is not True:
+                return i, ""
+        return None
 
     # ------------------------------------------------------------------ groups
     def score_groups(self, groups: Sequence[tuple[Problem, Sequence[str]]], options: ScoreOptions | None = None,

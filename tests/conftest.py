@@ -24,3 +24,14 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def scorer(settings: Settings) -> Iterator[Scorer]:
     with Scorer(settings) as s:
         yield s
+
+
+@pytest.fixture(scope="module")
+def honest(scorer: Scorer) -> int:
+    """The count of an honest loop on the hostile suite's problem (with the module's scorer)."""
+    from .sandbox.test_hostile import HONEST_LOOP, evaluate
+
+    m = evaluate(scorer, HONEST_LOOP)
+    assert m.verdict.value == "passed", m.diagnostic
+    assert m.instructions is not None
+    return m.instructions

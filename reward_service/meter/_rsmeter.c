@@ -43,34 +43,6 @@ static PyObject *rs_quiet(PyObject *self, PyObject *noargs) {
     Py_RETURN_NONE;
 }
 
-/* start(): in a run, once, just before the candidate: collect from here on. Threads the
- * candidate starts collect from their start (--collect-atstart=yes), forked children
- * inherit the collecting state. A second call would switch collection off: refused. */
-static PyObject *rs_start(PyObject *self, PyObject *noargs) {
-    if (started || !quieted) {
-        PyErr_SetString(PyExc_PermissionError, "the meter was already started in this process");
-        return NULL;
-    }
-    started = 1;
-    CALLGRIND_TOGGLE_COLLECT;
-    Py_RETURN_NONE;
-}
-
-/* stop(): in a run, once, after the candidate's outputs are copied out: stop collecting
- * in this thread. Refused unless started, and refused a second time, so a candidate that
- * stops the count early makes the harness's own stop() fail: the run is then rejected. */
-static int stopped = 0;
-
-static PyObject *rs_stop(PyObject *self, PyObject *noargs) {
-    if (!started || stopped) {
-        PyErr_SetString(PyExc_PermissionError, "the meter was already stopped in this process");
-        return NULL;
-    }
-    stopped = 1;
-    CALLGRIND_TOGGLE_COLLECT;
-    Py_RETURN_NONE;
-}
-
 static int plain_scalar(PyObject *o) {
     return o == Py_None || PyLong_CheckExact(o) || PyFloat_CheckExact(o) || PyUnicode_CheckExact(o)
         || PyBool_Check(o) || PyBytes_CheckExact(o) || PyComplex_CheckExact(o);
@@ -191,7 +163,7 @@ static const char *const denied_events[] = {
     "os.chroot", "os.setuid", "os.setgid", "os.setsid", "os.setpgid", "sys.remote_exec",
     "os.link", "os.symlink", "os.chown", "os.lchown", "os.chflags", "os.lchflags",
     "fcntl.ioctl", "os.mknod", "os.mkfifo", "os.setreuid", "os.setregid", "os.setresuid",
-    "os.setresgid", "os.setgroups", "os.pidfd_open", "socket.sethostname", "mmap.__new__",
+    "os.setresgid", "os.setgroups", "os.pidfd_open", "socket.sethostname", "mmap.__new__", "os.fork", "os.forkpty",
     NULL,
 };
 static const char *const denied_modules[] = {
@@ -475,11 +447,337 @@ static PyObject *rs_warm_template(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+
+/* ------------------------------------------------------------------ the counted region
+ *
+ * run() is the only way a run's count is opened and closed, and it is called once: the
+ * harness calls it after the sandbox policy is installed, and it refuses every later call
+ * (a candidate that finds this module through sys.modules can only get an error). Inside:
+ *
+ *   arm        write one byte on the arming pipe and close it: from here on, whatever
+ *              the zygote receives is the candidate's doing (see harness.py)
+ *   open       CALLGRIND_TOGGLE_COLLECT (metered runs)
+ *   candidate  the module, the entry point on every input, the output encoder, and a
+ *              snapshot of each output (marshal, or the plain-sequence copy); a failure's
+ *              message (its __str__ is the candidate's code) is taken here too
+ *   close      the garbage collector is switched off, then collection stops
+ *   tail       the count directory is made afresh, one marshal frame is written to the
+ *              result descriptor and the process ends with _exit()
+ *
+ * Nothing in the tail runs Python code: no finalizer (nothing is released, the collector
+ * is off), no signal handler (they run only in the eval loop), no other thread (the GIL
+ * is never released), no trace or profile hook (no Python call is made). So no work done
+ * after the close is the candidate's, and nothing it planted can change the frame.
+ */
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/random.h>
+#include <marshal.h>
+
+static int ran = 0;
+
+/* The system calls a run may not make, whatever it runs (the filter is inherited by every
+ * thread and cannot be removed). Process creation is refused so that every instruction of
+ * a run happens in the one process whose count is read: a process killed by a signal (an
+ * rlimit, say) writes no count, so work hidden in a child could never be accounted for.
+ * The rest are ways to reach other processes, the kernel's shared state (System V and
+ * POSIX message IPC survive a run in the sandbox's IPC namespace) or new namespaces.
+ * tkill stays allowed: valgrind signals its own threads with it (a thread blocked in a
+ * system call would otherwise hang the run's exit); only native code could aim it
+ * elsewhere, and the policy refuses native code. */
+#define DENY(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM)
+/* allowed only when argument 0 is this process (or 0, "myself", where self0 is set) */
+#define SELF_ONLY(nr, self, self0)                                                             \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 5),                                           \
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),                 \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (self), 2, 0),                                        \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (self0) ? 0u : (self), 1, 0),                           \
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),                                       \
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+
+#if defined(__x86_64__)
+#define RS_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define RS_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+static int install_seccomp(void) {
+#ifndef RS_AUDIT_ARCH
+    errno = ENOSYS;
+    return -1;
+#else
+    unsigned self = (unsigned)getpid();
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RS_AUDIT_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#if defined(__x86_64__)
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1),  /* the x32 ABI */
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        DENY(SYS_fork), DENY(SYS_vfork),
+#endif
+        /* clone: threads only (CLONE_THREAD); clone3 cannot be inspected: ENOSYS makes libc
+         * fall back to clone */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x00010000u /* CLONE_THREAD */, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+#ifdef SYS_clone3
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+#endif
+        DENY(SYS_execve), DENY(SYS_execveat), DENY(SYS_ptrace), DENY(SYS_process_vm_readv),
+        DENY(SYS_process_vm_writev), DENY(SYS_perf_event_open), DENY(SYS_bpf), DENY(SYS_userfaultfd),
+        DENY(SYS_io_uring_setup), DENY(SYS_io_uring_enter), DENY(SYS_io_uring_register),
+        DENY(SYS_keyctl), DENY(SYS_add_key), DENY(SYS_request_key), DENY(SYS_unshare), DENY(SYS_setns),
+        DENY(SYS_mount), DENY(SYS_umount2), DENY(SYS_pivot_root), DENY(SYS_chroot), DENY(SYS_personality),
+        DENY(SYS_shmget), DENY(SYS_shmat), DENY(SYS_shmctl), DENY(SYS_semget), DENY(SYS_semop),
+        DENY(SYS_semctl), DENY(SYS_msgget), DENY(SYS_msgsnd), DENY(SYS_msgrcv), DENY(SYS_msgctl),
+        DENY(SYS_mq_open), DENY(SYS_mq_unlink), DENY(SYS_kcmp), DENY(SYS_name_to_handle_at),
+        DENY(SYS_open_by_handle_at), DENY(SYS_pidfd_open), DENY(SYS_pidfd_send_signal),
+        DENY(SYS_pidfd_getfd), DENY(SYS_setpgid), DENY(SYS_setsid),
+        DENY(SYS_fanotify_init), DENY(SYS_move_mount), DENY(SYS_open_tree), DENY(SYS_fsopen),
+        SELF_ONLY(SYS_kill, self, 0),
+        SELF_ONLY(SYS_tgkill, self, 0),
+        SELF_ONLY(SYS_rt_sigqueueinfo, self, 0),
+        SELF_ONLY(SYS_rt_tgsigqueueinfo, self, 0),
+        SELF_ONLY(SYS_prlimit64, self, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {(unsigned short)(sizeof(filter) / sizeof(filter[0])), filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+#endif
+}
+
+/* A snapshot of one output that nothing can change later: ("V", scalar), (tag, tuple) for
+ * an exact list/tuple/set/frozenset of exact immutable scalars, ("M", marshal bytes) for
+ * what marshal takes (it refuses every subclass, so no candidate code runs in it), else
+ * ("J", dumps(value)), encoded by the harness's wire module. NULL with an exception set. */
+static PyObject *snapshot(PyObject *value, PyObject *dumps, int metered) {
+    if (!metered) {  /* no count to protect: wire JSON at once (huge sequences become digests) */
+        PyObject *text = PyObject_CallOneArg(dumps, value);
+        if (text == NULL)
+            return NULL;
+        if (!PyUnicode_CheckExact(text)) {
+            Py_DECREF(text);
+            PyErr_SetString(PyExc_TypeError, "output encoder returned no text");
+            return NULL;
+        }
+        return Py_BuildValue("(sN)", "J", text);
+    }
+    if (plain_scalar(value))
+        return Py_BuildValue("(sO)", "V", value);
+    const char *tag = PyList_CheckExact(value) ? "L" : PyTuple_CheckExact(value) ? "T"
+                    : PySet_CheckExact(value) ? "S" : PyFrozenSet_CheckExact(value) ? "F" : NULL;
+    if (tag != NULL) {
+        PyObject *plain = rs_is_plain(NULL, value);
+        int ok = plain == Py_True;
+        Py_XDECREF(plain);
+        if (ok) {
+            PyObject *items = PySequence_Tuple(value);
+            if (items == NULL)
+                return NULL;
+            PyObject *out = Py_BuildValue("(sN)", tag, items);
+            return out;
+        }
+    }
+    PyObject *data = PyMarshal_WriteObjectToString(value, 2);
+    if (data != NULL)
+        return Py_BuildValue("(sN)", "M", data);
+    if (!PyErr_ExceptionMatches(PyExc_ValueError))
+        return NULL;
+    PyErr_Clear();
+    PyObject *text = PyObject_CallOneArg(dumps, value);
+    if (text == NULL)
+        return NULL;
+    if (!PyUnicode_CheckExact(text)) {
+        Py_DECREF(text);
+        PyErr_SetString(PyExc_TypeError, "output encoder returned no text");
+        return NULL;
+    }
+    return Py_BuildValue("(sN)", "J", text);
+}
+
+static int write_all(int fd, const char *buf, Py_ssize_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, buf, (size_t)n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        buf += w;
+        n -= w;
+    }
+    return 0;
+}
+
+/* Make the count directory afresh (after the close): whatever is at its path (the
+ * candidate could have put a file, a link or a forged count there) is moved aside under a
+ * random name, and an empty directory takes its place. Only callgrind writes there after
+ * this, at the process's exit. 0, or -1 if the place could not be made. */
+static int fresh_count_dir(const char *dir) {
+    if (dir == NULL || dir[0] == 0)
+        return 0;
+    unsigned char noise[8];
+    if (getrandom(noise, sizeof(noise), 0) != (ssize_t)sizeof(noise))
+        return -1;
+    char aside[PATH_MAX];
+    snprintf(aside, sizeof(aside), "%s.old-%02x%02x%02x%02x%02x%02x%02x%02x", dir, noise[0], noise[1], noise[2],
+             noise[3], noise[4], noise[5], noise[6], noise[7]);
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof(parent), "%s", dir);
+    char *slash = strrchr(parent, '/');
+    if (slash != NULL && slash != parent) {  /* the scratch directory: the run may have locked it */
+        *slash = 0;
+        chmod(parent, 0700);
+    }
+    if (rename(dir, aside) != 0 && errno != ENOENT)
+        return -1;
+    return mkdir(dir, 0700);
+}
+
+/* run(code, ns, owner, method, calls, encoder, dumps, result_fd, arm_fd, metered, count_dir)
+ *   code: the candidate's compiled module; ns: its globals (a dict); owner: the name of
+ *   the entry function, or of its class when method is a str; calls: a list of
+ *   (args tuple, kwargs dict); encoder: the problem's trusted output encoder or None;
+ *   dumps: the wire encoder for outputs marshal refuses. Never returns. */
+static PyObject *rs_run(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *code, *ns, *owner_name, *method, *calls, *encoder, *dumps;
+    int result_fd, arm_fd, metered;
+    const char *count_dir;
+    if (ran) {
+        PyErr_SetString(PolicyViolation, "sandbox policy: the run was already started");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OO!UOO!OOiipz", &code, &PyDict_Type, &ns, &owner_name, &method, &PyList_Type,
+                          &calls, &encoder, &dumps, &result_fd, &arm_fd, &metered, &count_dir))
+        return NULL;
+    ran = 1;
+    /* code: a code object, or the exception compiling it raised (the candidate's error) */
+    if (!PyCode_Check(code) && !PyExceptionInstance_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "code: a code object");
+        return NULL;
+    }
+    Py_ssize_t ncalls = PyList_GET_SIZE(calls);
+    for (Py_ssize_t i = 0; i < ncalls; i++) {
+        PyObject *c = PyList_GET_ITEM(calls, i);
+        if (!PyTuple_CheckExact(c) || PyTuple_GET_SIZE(c) != 2 || !PyTuple_CheckExact(PyTuple_GET_ITEM(c, 0))
+            || !PyDict_CheckExact(PyTuple_GET_ITEM(c, 1))) {
+            PyErr_SetString(PyExc_TypeError, "calls: (tuple, dict) pairs");
+            return NULL;
+        }
+    }
+    PyObject *results = PyList_New(0);  /* filled by appending, never NULL slots */
+    if (results == NULL)
+        return NULL;
+    PyObject_GC_UnTrack(results);  /* gc.get_objects() does not hand it to the candidate */
+    Py_INCREF(calls);  /* never released: the candidate may have planted finalizers in them */
+    if (install_seccomp() != 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    /* armed: from here on nothing goes back to Python, and every outcome is the candidate's */
+    if (arm_fd >= 0) {
+        if (write_all(arm_fd, "A", 1) != 0)
+            _exit(5);
+        close(arm_fd);
+    }
+    const char *status = "ok";
+    PyObject *exc_name = Py_None, *message = Py_None;
+    Py_ssize_t done = 0;
+    if (metered)
+        CALLGRIND_TOGGLE_COLLECT;
+    /* ---- counted from here */
+    PyObject *fn = NULL;
+    PyObject *module = NULL;
+    if (PyCode_Check(code))
+        module = PyEval_EvalCode(code, ns, ns);
+    else
+        PyErr_SetObject((PyObject *)Py_TYPE(code), code);
+    if (module != NULL) {
+        PyObject *owner = PyDict_GetItemWithError(ns, owner_name);
+        if (owner == NULL && !PyErr_Occurred())
+            PyErr_Format(PyExc_NameError, "name %R is not defined", owner_name);
+        if (owner != NULL) {
+            Py_INCREF(owner);
+            if (PyUnicode_Check(method)) {
+                PyObject *instance = PyObject_CallNoArgs(owner);
+                fn = instance ? PyObject_GetAttr(instance, method) : NULL;
+            } else {
+                fn = owner;
+            }
+        }
+    }
+    for (; fn != NULL && done < ncalls; done++) {
+        PyObject *c = PyList_GET_ITEM(calls, done);
+        PyObject *value = PyObject_Call(fn, PyTuple_GET_ITEM(c, 0), PyTuple_GET_ITEM(c, 1));
+        if (value != NULL && encoder != Py_None)
+            value = PyObject_CallOneArg(encoder, value);
+        PyObject *snap = value ? snapshot(value, dumps, metered) : NULL;
+        if (snap == NULL)
+            break;
+        if (PyList_Append(results, snap) != 0)
+            break;
+        /* A metered run never releases an output (its finalizer would run); the others drop
+         * each one once encoded, so a suite of large outputs stays small. */
+        if (!metered)
+            Py_DECREF(value);
+    }
+    if (PyErr_Occurred()) {
+        PyObject *type, *exc, *tb;
+        PyErr_Fetch(&type, &exc, &tb);
+        PyErr_NormalizeException(&type, &exc, &tb);
+        if (exc == NULL)
+            _exit(6);
+        status = "error";
+        if (PyErr_GivenExceptionMatches(exc, PyExc_MemoryError)) {
+            status = "memory";
+        } else if (PyErr_GivenExceptionMatches(exc, PyExc_OSError)) {
+            PyObject *no = PyObject_GetAttrString(exc, "errno");  /* a property may be the candidate's */
+            long e = (no && PyLong_Check(no)) ? PyLong_AsLong(no) : -1;
+            if (e == EFBIG || e == ENOSPC)
+                status = "output";
+        }
+        PyErr_Clear();
+        exc_name = PyUnicode_FromString(Py_TYPE(exc)->tp_name);
+        PyObject *text = PyObject_Str(exc);  /* the candidate's __str__: still counted */
+        if (text != NULL && PyUnicode_Check(text) && PyUnicode_GET_LENGTH(text) > 200)
+            text = PyUnicode_Substring(text, 0, 200);
+        message = (text != NULL && PyUnicode_Check(text)) ? text : PyUnicode_FromString("");
+        PyErr_Clear();
+        if (exc_name == NULL || message == NULL)
+            _exit(6);
+    }
+    PyGC_Disable();
+    /* ---- counted until here */
+    if (metered)
+        CALLGRIND_TOGGLE_COLLECT;
+    int blocked = metered && fresh_count_dir(count_dir) != 0;
+    PyObject *index = strcmp(status, "ok") == 0 ? Py_None : PyLong_FromSsize_t(done);
+    PyObject *frame = Py_BuildValue("(sOOOOi)", status, strcmp(status, "ok") == 0 ? results : Py_None, exc_name,
+                                    message, index ? index : Py_None, blocked);
+    PyObject *data = frame ? PyMarshal_WriteObjectToString(frame, 2) : NULL;
+    if (data == NULL)
+        _exit(7);
+    Py_ssize_t n = PyBytes_GET_SIZE(data);
+    unsigned char head[5] = {(unsigned char)((n + 1) >> 24), (unsigned char)((n + 1) >> 16),
+                             (unsigned char)((n + 1) >> 8), (unsigned char)(n + 1), 'C'};
+    if (n + 1 > 0x7fffffff || write_all(result_fd, (const char *)head, 5) != 0
+        || write_all(result_fd, PyBytes_AS_STRING(data), n) != 0)
+        _exit(3);
+    _exit(0);
+}
+
 static PyMethodDef methods[] = {
     {"quiet", rs_quiet, METH_NOARGS, "Template, once: zero the counters and stop collecting."},
-    {"start", rs_start, METH_NOARGS, "Run, once: start collecting; refuse afterwards."},
     {"is_plain", rs_is_plain, METH_O, "Exact list/tuple/set of exact immutable scalars?"},
-    {"stop", rs_stop, METH_NOARGS, "Run, once, after start: stop collecting in this thread."},
+    {"run", rs_run, METH_VARARGS, "Run, once: the candidate in the counted region; never returns."},
     {"on_valgrind", rs_on_valgrind, METH_NOARGS, "Nonzero when running under valgrind."},
     {"set_subreaper", rs_set_subreaper, METH_NOARGS, "Adopt orphaned descendants."},
     {"set_undumpable", rs_set_undumpable, METH_NOARGS, "Forbid ptrace and /proc/pid/mem access."},

@@ -1,19 +1,20 @@
 """The meter interface: how the instructions of one run are counted.
 
 A meter does two things: it says how the zygote must be started (a command prefix and the
-harness mode), and it reads the count of a finished run. Backends:
+harness mode), and it reads the count of a finished run from the zygote's report. The
+count itself is always collected inside the sandbox by the zygote (``protocol.py``), the
+same way on every backend. Backends:
 
-* ``callgrind`` (software, exact): the zygote runs under ``valgrind --tool=callgrind``;
-  each run's child zeroes the counters once before the candidate and every process of the
-  run writes its own count file, summed here.
-* ``perf`` (hardware counters): the zygote opens a user-space instruction counter on the
-  child (inherited by its threads and children) and reports its value.
+* ``callgrind`` (software, exact): the template runs under ``valgrind --tool=callgrind``;
+  the run opens and closes collection in native code, and its count file is written at
+  its exit into a directory the native tail made afresh; the zygote reads it.
+* ``perf`` (hardware counters): the template opens a user-space instruction counter on the
+  child (inherited by its threads) and reports its value.
 """
 
 from __future__ import annotations
 
 import abc
-from pathlib import Path
 from typing import Any
 
 __all__ = ["Meter", "Reading"]
@@ -36,12 +37,17 @@ class Meter(abc.ABC):
     mode: str
 
     @abc.abstractmethod
-    def command_prefix(self, meter_dir: str) -> list[str]:
-        """What to put before the interpreter when starting a metering zygote."""
+    def command_prefix(self, count_dir: str) -> list[str]:
+        """What to put before the interpreter when starting a metering template."""
 
-    @abc.abstractmethod
-    def read(self, report: dict[str, Any], meter_dir: Path, zygote_pid: int) -> Reading:
-        """The count of the run described by the zygote's ``report``. Cleans up after itself."""
+    def read(self, report: dict[str, Any]) -> Reading:
+        """The count of the run described by the zygote's ``report``."""
+        if report.get("meter_error"):
+            return Reading(None, str(report["meter_error"])[:500])
+        value = report.get("instructions")
+        if type(value) is not int or value <= 0:
+            return Reading(None, f"no {self.name} count reported")
+        return Reading(value)
 
     def describe(self) -> str:
         return self.name

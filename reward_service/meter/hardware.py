@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from ..errors import MeterUnavailable
-from .base import Meter, Reading
+from .base import Meter
 
 __all__ = ["HardwareMeter", "probe"]
 
@@ -57,13 +56,5 @@ class HardwareMeter(Meter):
         if reason is not None:
             raise MeterUnavailable(reason)
 
-    def command_prefix(self, meter_dir: str) -> list[str]:
+    def command_prefix(self, count_dir: str) -> list[str]:
         return []
-
-    def read(self, report: dict[str, Any], meter_dir: Path, zygote_pid: int) -> Reading:
-        if report.get("meter_error"):
-            return Reading(None, str(report["meter_error"]))
-        value = report.get("instructions")
-        if not isinstance(value, int) or value <= 0:
-            return Reading(None, "no hardware count reported")
-        return Reading(value)

@@ -5,16 +5,17 @@ Each container runs ``/opt/rs/relay.py`` (sandbox_images/python), which runs the
 harness and speaks the same zygote protocol over the container's attached stdin/stdout,
 so every run is still a fresh fork. Containers are created with:
 
-    --network none --read-only --tmpfs /tmp --tmpfs /meter --cap-drop ALL
-    --security-opt no-new-privileges --user <uid> --memory --pids-limit --cpus --init
+    --network none --read-only --tmpfs /tmp --ipc none --tmpfs /dev/mqueue:ro --cap-drop ALL
+    --security-opt no-new-privileges --user <uid> --memory --pids-limit --cpus
 
-and Docker's default seccomp profile. Each slot has its own uid (per-uid process limits
+and Docker's default seccomp profile, with an explicit minimal environment: the scratch
+directory is the only place a run can write (the zygote checks so at start). Each slot has its own uid (per-uid process limits
 of one container do not touch another). A container is replaced after
 ``docker_runs_per_container`` runs, after any anomaly (a run that was killed, hit a limit,
 left processes behind or left no result) and when its stream ends; the pool replaces
-containers that die. Callgrind counts are summed inside the container by the relay, so
-the host shares no directory with the sandbox (a worker that itself runs in a container
-could not name host paths for bind mounts). Docker's default seccomp profile refuses
+containers that die. Callgrind counts are read inside the container by the zygote, as on
+the embedded backend, so the host shares no directory with the sandbox (a worker that
+itself runs in a container could not name host paths for bind mounts). Docker's default seccomp profile refuses
 ``perf_event_open`` and ``personality(ADDR_NO_RANDOMIZE)``, so the meter is callgrind.
 """
 
@@ -28,11 +29,10 @@ import socket
 import struct
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from ..errors import SandboxError
-from ..meter.base import Meter, Reading
+from ..meter.base import Meter
 from ..meter.callgrind import CallgrindMeter
 from ..settings import Settings
 from .embedded import WARMUP
@@ -51,21 +51,10 @@ _MUX = struct.Struct(">BxxxI")  # docker attach stream header: stream type, payl
 
 
 class ContainerCallgrindMeter(CallgrindMeter):
-    """Callgrind inside the sandbox image: the relay sums each run's count files there."""
+    """Callgrind inside the sandbox image (the host needs no valgrind)."""
 
-    def __init__(self, valgrind: str = _VALGRIND) -> None:  # the host needs no valgrind
+    def __init__(self, valgrind: str = _VALGRIND) -> None:
         self.valgrind = valgrind
-
-    def read(self, report: dict[str, Any], meter_dir: Path, zygote_pid: int) -> Reading:
-        counted = report.get("rs_callgrind")
-        if not isinstance(counted, dict):
-            return Reading(None, "the relay reported no count")
-        if "error" in counted:
-            return Reading(None, str(counted["error"])[:500])
-        total = counted.get("total")
-        if not isinstance(total, int) or total <= 0:
-            return Reading(None, "the relay reported no count")
-        return Reading(total)
 
 
 def _attach(client: Any, container_id: str) -> socket.socket:
@@ -113,7 +102,6 @@ class _AttachChannel(Channel):
 
     def __init__(self, container: Any, sock: socket.socket) -> None:
         self.container = container
-        self.meter_dir = Path("/meter")  # inside the container; read there by the relay
         self._sock = sock
         self._raw = bytearray()  # undecoded stream bytes
         self._out = bytearray()  # decoded stdout payload
@@ -234,15 +222,15 @@ class DockerSandbox(PooledSandbox):
     def _container_config(self, slot: int, meter: Meter | None) -> dict[str, Any]:
         sb = self.settings.sandbox
         uid = _BASE_UID + (100 if meter else 0) + slot
-        prefix = meter.command_prefix("/meter") if meter else []
+        prefix = meter.command_prefix("/tmp/.rs-count") if meter else []
         env = {
             "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": str(self.settings.meter.hash_seed), "RS_MODE": meter.mode if meter else "plain",
-            "RS_LAUNCHER": json.dumps(prefix), "RS_SCRATCH": "/tmp", "RS_METER_DIR": "/meter", "RS_PIDNS": "1",
+            "RS_HASH_SEED": str(self.settings.meter.hash_seed), "RS_MODE": meter.mode if meter else "plain",
+            "RS_LAUNCHER": json.dumps(prefix), "RS_SCRATCH": "/tmp", "RS_PIDNS": "1",
         }
-        tmpfs = {"/tmp": f"rw,nosuid,nodev,noexec,size={sb.scratch_mb}m,mode=1777"}
-        if meter is not None:
-            tmpfs["/meter"] = "rw,nosuid,nodev,noexec,size=256m,mode=1777"
+        # /tmp is the scratch directory; /dev/mqueue is Docker's and writable by anyone: a
+        # read-only tmpfs over it leaves no place for state between runs.
+        tmpfs = {"/tmp": f"rw,nosuid,nodev,noexec,size={sb.scratch_mb}m,mode=1777", "/dev/mqueue": "ro,size=4k"}
         return dict(
             image=self.image,
             command=[_PYTHON, "-s", "-B", "/opt/rs/relay.py"],
@@ -260,8 +248,8 @@ class DockerSandbox(PooledSandbox):
             pids_limit=sb.max_processes * 2 + 32,
             nano_cpus=1_000_000_000,
             ulimits=[{"name": "core", "soft": 0, "hard": 0}],
-            ipc_mode="private",
-            init=True,
+            ipc_mode="none",
+            init=False,  # relay.py is PID 1: no init process holding the host stream
             stdin_open=True,
             tty=False,
             labels={SANDBOX_LABEL: "1", OWNER_LABEL: self._owner},

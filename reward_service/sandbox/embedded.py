@@ -4,8 +4,12 @@ Each zygote runs as its own unprivileged uid (so process limits of one slot do n
 another), in new user, PID, network, IPC, UTS and mount namespaces, with a read-only view
 of ``/usr`` and nothing else of the host: no ``/home``, ``/root``, ``/work``, no data
 sets and no caches (where expected outputs live). ``/tmp`` is a private size-limited
-tmpfs, wiped by the zygote after every run. Address-space randomisation is off
-(``setarch -R``) so that metered runs are repeatable.
+tmpfs, wiped by the zygote after every run, and the only writable place: the root and
+``/dev`` (with ``/dev/shm``) are remounted read-only, and the zygote refuses to start if it
+finds any other place it could write. Every process starts with an explicit minimal
+environment (bubblewrap's own included), so no host secret is in the sandbox. Callgrind's
+count files are written into the scratch directory and read by the zygote. Address-space
+randomisation is off (``setarch -R``) so that metered runs are repeatable.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from .zygote import FdChannel, PooledSandbox, Zygote, ZygotePool
 
 __all__ = ["EmbeddedSandbox", "default_python", "HARNESS_FILES"]
 
-HARNESS_FILES = ("harness.py", "runner.py", "policy.py", "wire.py")
+HARNESS_FILES = ("harness.py", "runner.py", "policy.py", "wire.py", "protocol.py")
 _HERE = Path(__file__).parent
 _BASE_UID = 61000  # slot uids: 61000 + slot (plain), 61100 + slot (metering)
 
@@ -43,8 +47,10 @@ def default_python() -> str:
 class EmbeddedSandbox(PooledSandbox):
     name = "embedded"
 
-    def __init__(self, settings: SandboxSettings, meter: Meter | None, extension: Path | None) -> None:
+    def __init__(self, settings: SandboxSettings, meter: Meter | None, extension: Path | None,
+                 hash_seed: int = 0) -> None:
         self.settings = settings
+        self.hash_seed = hash_seed
         self.meter = meter
         self.meter_name = meter.name if meter else "none"
         self.python = settings.python
@@ -72,27 +78,29 @@ class EmbeddedSandbox(PooledSandbox):
         )
 
     # ------------------------------------------------------------------ starting zygotes
-    def _command(self, slot: int, meter: Meter | None, meter_dir: Path | None, scratch: Path) -> list[str]:
+    def _command(self, slot: int, meter: Meter | None, scratch: Path) -> tuple[list[str], dict[str, str]]:
+        """The zygote's command line and the (whole, explicit) environment it starts with."""
         mode = meter.mode if meter else "plain"
-        prefix = meter.command_prefix("/meter" if self.settings.isolation == "bwrap" else str(meter_dir)) \
-            if meter else []
+        scratch_in = "/tmp" if self.settings.isolation == "bwrap" else str(scratch)
+        prefix = meter.command_prefix(f"{scratch_in}/.rs-count") if meter else []
         env = {
-            "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+            "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "RS_HASH_SEED": str(self.hash_seed),
             "RS_MODE": mode, "PYTHONDONTWRITEBYTECODE": "1", "RS_LAUNCHER": json.dumps(prefix),
         }
         python = [self.python, "-s", "-B"]
         setarch = [shutil.which("setarch") or "setarch", os.uname().machine, "-R"]
         if self.settings.isolation == "none":
-            env.update(RS_SCRATCH=str(scratch), RS_METER_DIR=str(meter_dir or "/nonexistent"), RS_PIDNS="0")
-            return ["env", "-i", *[f"{k}={v}" for k, v in env.items()], *setarch, *python,
-                    str(self._harness / "harness.py")]
-        env.update(RS_SCRATCH="/tmp", RS_METER_DIR="/meter", RS_PIDNS="1")
+            env.update(RS_SCRATCH=str(scratch), RS_PIDNS="0")
+            return [*setarch, *python, str(self._harness / "harness.py")], env
+        env.update(RS_SCRATCH="/tmp", RS_PIDNS="1")
         cmd: list[str] = [*setarch]
         if os.geteuid() == 0:
             uid = _BASE_UID + (100 if meter else 0) + slot
             cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
         cmd += [
-            "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox",
+            # --as-pid-1: no bubblewrap init in the sandbox holding the host's pipes (the zygote,
+            # non-dumpable, is PID 1)
+            "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1", "--hostname", "sandbox",
             "--ro-bind", "/usr", "/usr",
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
@@ -101,35 +109,26 @@ class EmbeddedSandbox(PooledSandbox):
             "--proc", "/proc", "--dev", "/dev",
             "--size", str(self.settings.scratch_mb << 20), "--tmpfs", "/tmp",
             "--ro-bind", str(self._harness), "/opt/rs",
+            "--remount-ro", "/dev", "--remount-ro", "/",
+            "--clearenv",
         ]
-        if meter_dir is not None:
-            cmd += ["--bind", str(meter_dir), "/meter"]
-        cmd += ["--clearenv"]
         for k, v in env.items():
             cmd += ["--setenv", k, v]
         cmd += ["--chdir", "/tmp", "--", *python, "/opt/rs/harness.py"]
-        return cmd
+        return cmd, {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
 
     def _start(self, slot: int, meter: Meter | None) -> Zygote:
         kind = f"{meter.mode if meter else 'plain'}-{slot}"
-        meter_dir: Path | None = None
         scratch = self._root / f"scratch-{kind}"
-        if meter is not None and meter.mode == "callgrind":
-            meter_dir = self._root / f"meter-{kind}"
-            shutil.rmtree(meter_dir, ignore_errors=True)
-            meter_dir.mkdir(mode=0o700)
         if self.settings.isolation == "none":
             shutil.rmtree(scratch, ignore_errors=True)
             scratch.mkdir(mode=0o700)
-        if os.geteuid() == 0 and self.settings.isolation == "bwrap" and meter_dir is not None:
-            uid = _BASE_UID + (100 if meter else 0) + slot
-            os.chown(meter_dir, uid, uid)
         log = open(self._root / f"zygote-{kind}.log", "ab")  # noqa: SIM115 - lives with the process
+        command, env = self._command(slot, meter, scratch)
         try:
             proc = subprocess.Popen(
-                self._command(slot, meter, meter_dir, scratch),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
-                close_fds=True,
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+                close_fds=True, env=env,
             )
         except OSError as exc:
             log.close()
@@ -147,8 +146,7 @@ class EmbeddedSandbox(PooledSandbox):
                     stream.close()
             log.close()
 
-        channel = FdChannel(proc.stdin.fileno(), proc.stdout.fileno(), lambda: proc.poll() is None,
-                            kill, meter_dir)
+        channel = FdChannel(proc.stdin.fileno(), proc.stdout.fileno(), lambda: proc.poll() is None, kill)
         try:
             return Zygote(channel, meter)
         except SandboxError as exc:

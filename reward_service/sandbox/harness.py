@@ -3,27 +3,29 @@
     host (trusted)  --frames on stdin/stdout-->  zygote (sandbox, native)
                                                    └─ template (maybe under valgrind)
                                                       └─ fork → run child: builds its input,
-                                                         starts the meter, runs the candidate,
-                                                         writes one result frame, exits
+                                                         then _rsmeter.run (C): arms, counts
+                                                         the candidate, writes one frame, exits
 
 The zygote never runs candidate code; it compiles the candidate (at native speed) and
 hands each run its request as a marshal file. Each child is a fresh fork of a template
-that is in the same state for every run, so nothing a candidate computes (``lru_cache``, globals,
-files in the scratch directory, processes left behind) reaches the next run: the zygote
-wipes the scratch directory and kills every leftover process in its PID namespace after
-each run.
+that is in the same state for every run, so nothing a candidate computes (``lru_cache``,
+globals, files, processes) reaches the next run: the template refuses the run any new
+process (seccomp, in ``_rsmeter.run``) and kills any it finds anyway; the zygote wipes the
+scratch directory (the only writable place: it checks so at start) after each run, and
+reports itself *dirty*, to be replaced, when it cannot.
 
-A child reports only the candidate's *outputs* (tagged JSON; a metered run sends marshal
-snapshots, which the zygote reads with a strict reader). Expected outputs never enter the
-sandbox; the host compares. Before the candidate runs, the child closes every descriptor
-but its result pipe, sets its rlimits, and installs the C audit hook of ``policy.py``.
+A child reports only the candidate's *outputs* (see ``protocol.py``): expected outputs
+never enter the sandbox; the host compares. The template tells the zygote, through a pipe
+the run closes before the candidate starts, whether the run was *armed*: a failure before
+that is the harness's, after it the candidate's. The zygote, its template and every run
+are non-dumpable, so no process of the sandbox can read another's memory, environment or
+descriptors through /proc; the zygote hashes with a random seed (it reads hostile data),
+the template and runs with a fixed one (repeatable counts).
 
 Under valgrind every code path is translated on first use and dies with the run that
-translated it, so the template warms the paths a run takes (``_warm``), and imports as
-little as it can (no site, typing, dataclasses or hashlib): each block it holds is walked
-again when a run's count is written.
-
-Frames: 4-byte big-endian length, then UTF-8 JSON (or ``M`` + marshal, from metered runs).
+translated it, so the template warms the paths a run takes (``_warm``). It also imports
+the standard library's commonly used modules, so that ``import heapq`` costs a candidate
+a dictionary lookup, not the module's execution.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ import os
 import resource
 import select
 import signal
-import struct
 import sys
 import time
 
@@ -47,44 +48,102 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-import wire  # type: ignore[import-not-found,unused-ignore]  # noqa: E402  (sibling: the harness runs as a script)
 from policy import NATIVE_ROOT  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
-from runner import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
-    _HDR,
+from protocol import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
+    COUNT_NAME,
+    HDR,
     MAX_FRAME,
+    MAX_HARNESS_FRAME,
+    STATUS,
+    decode_result,
+    read_count,
+    read_exact,
+    read_frame,
+    write_frame,
+)
+from runner import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
     METER_DIR,
     MODE,
     SCRATCH,
     _build_inputs,
     _limits,
-    _read_exact,
     _rsmeter,
-    _snapshot,
     _vm_size,
     compile_request,
-    load_snapshots,
     read_file,
-    read_frame,
     run_child,
-    write_frame,
 )
 
 # ---------------------------------------------------------------- the zygote
 REQUEST_FILE = ".rs-request"
-_STATUS = struct.Struct(">iiddqqqq")  # pid, wait status, utime, stime, maxrss, leftovers, count, errno
+COUNT_DIR = os.path.join(SCRATCH, COUNT_NAME)
 _TEMPLATE_FDS: list[int] = []
+#: modules a run finds imported: the ones candidates commonly import (see the module docstring)
+PRELOAD = (
+    "abc", "array", "bisect", "collections", "collections.abc", "copy", "dataclasses", "datetime", "decimal",
+    "enum", "fractions", "functools", "heapq", "itertools", "math", "numbers", "operator", "random", "re",
+    "statistics", "string", "sys", "threading", "typing", "cmath", "queue", "textwrap", "time", "unicodedata",
+    "sortedcontainers",
+)
 
 
-def _wipe(path: str) -> None:
-    for entry in os.scandir(path):
-        try:
+def _wipe(path: str) -> bool:
+    """Empty ``path`` whatever the run left there (modes included). False if it is not empty after
+    (too deep a tree, say): the zygote then reports itself dirty and is replaced."""
+
+    def clear(directory: str) -> None:
+        os.chmod(directory, 0o700)  # the run may have taken its own permissions away
+        for entry in os.scandir(directory):
             if entry.is_dir(follow_symlinks=False):
-                _wipe(entry.path)
+                clear(entry.path)
                 os.rmdir(entry.path)
             else:
                 os.unlink(entry.path)
-        except FileNotFoundError:
-            pass
+
+    try:
+        clear(path)
+        return not os.listdir(path)
+    except (OSError, RecursionError):
+        return False
+
+
+def _writable_places() -> list[str]:
+    """Directories this process could write in, outside scratch, /proc and /sys (should be none).
+
+    Walks every read-write mount (from /proc/self/mountinfo). A run's writes must all land
+    in the scratch directory, which is wiped after it: anything else would carry state
+    from one candidate to the next.
+    """
+    found: list[str] = []
+    try:
+        lines = read_file("/proc/self/mountinfo").decode().splitlines()
+    except OSError:
+        return ["/proc/self/mountinfo unreadable"]
+    scratch = os.path.realpath(SCRATCH)
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 6 or "rw" not in fields[5].split(",") or " - " not in line:
+            continue
+        fstype = line.split(" - ", 1)[1].split()[0]
+        top = fields[4]
+        # proc and sys are per-process views; devpts holds only terminals made through ptmx
+        if top == scratch or top.startswith(scratch + "/") or fstype in ("proc", "sysfs", "devpts", "cgroup2"):
+            continue
+        for root, dirs, files in os.walk(top):
+            if os.access(root, os.W_OK):
+                found.append(root)
+            dirs[:] = [d for d in dirs if not os.path.ismount(os.path.join(root, d))]
+            for name in files:
+                full = os.path.join(root, name)
+                try:
+                    st = os.lstat(full)
+                except OSError:
+                    continue
+                if (st.st_mode & 0o170000) == 0o100000 and os.access(full, os.W_OK):
+                    found.append(full)
+            if len(found) > 5:
+                return found
+    return found
 
 
 def _ancestors() -> set[int]:
@@ -145,14 +204,15 @@ def _kill_leftovers(child: int, keep: set[int]) -> int:
     return killed
 
 
-def _child(result_w: int, ready_w: int | None, go_r: int | None) -> None:
+def _child(result_w: int, arm: tuple[int, int], ready_w: int | None, go_r: int | None) -> None:
     """First steps of a fresh run process: take the request, shed the zygote's descriptors."""
     try:
         os.setpgid(0, 0)
+        os.close(arm[0])
         path = os.path.join(SCRATCH, REQUEST_FILE)
         req = marshal.loads(read_file(path))
         os.unlink(path)
-        keep: set[int] = {result_w} | {fd for fd in (ready_w, go_r) if fd is not None}
+        keep: set[int] = {result_w, arm[1]} | {fd for fd in (ready_w, go_r) if fd is not None}
         devnull = os.open("/dev/null", os.O_RDONLY)
         os.dup2(devnull, 0)
         out = os.open(os.path.join(SCRATCH, ".stdout"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -164,8 +224,8 @@ def _child(result_w: int, ready_w: int | None, go_r: int | None) -> None:
                     os.close(fd)
                 except OSError:
                     pass
-        run_child(req, result_w, ready_w, go_r)
-    except BaseException:  # noqa: BLE001 - report the harness's own failure
+        run_child(req, result_w, arm[1], ready_w, go_r)
+    except BaseException:  # noqa: BLE001 - report the harness's own failure (before arming)
         import traceback
 
         try:
@@ -250,12 +310,10 @@ def _warm() -> None:
         soft, hard = resource.getrlimit(which)  # finite limits, then back: soft limits may rise again
         resource.setrlimit(which, (min(1 << 20, hard) if hard != resource.RLIM_INFINITY else 1 << 20, hard))
         resource.setrlimit(which, (soft, hard))
-    # the run's tail: one marshal frame, written through a memoryview
-    data = b"M" + marshal.dumps([("V", 1), ("M", b"x"), ("L", (1, 2)), ("J", "[]")], 2)
-    frame = memoryview(_HDR.pack(len(data)) + data)
+    # the run's tail: one marshal frame
+    data = b"C" + marshal.dumps(("ok", [("V", 1), ("M", b"x"), ("L", (1, 2)), ("J", "[]")], None, None, None, 0), 2)
     sink = os.open("/dev/null", os.O_WRONLY)
-    while frame:
-        frame = frame[os.write(sink, frame):]
+    os.write(sink, HDR.pack(len(data)) + data)
     os.close(sink)
     if _rsmeter is not None:
         _rsmeter.warm_template(SCRATCH, METER_DIR, NATIVE_ROOT, _WARM_EVENTS)
@@ -264,12 +322,14 @@ def _warm() -> None:
     for _ in range(3):
         ns: dict[str, Any] = {"__name__": "__warm__"}
         exec(code, ns)
-        snaps = []
+        snaps: list[tuple[str, Any]] = []
         for item in req["inputs"]:
             value = ns["f"](*item["args"], **item["kwargs"])
-            if _rsmeter is not None:
-                snaps.append(_snapshot(value, marshal.dumps, wire.dumps_output))
-        _HDR.pack(len(marshal.dumps(snaps, 2)))
+            if _rsmeter is not None and _rsmeter.is_plain(value):
+                snaps.append(("L", tuple(value)))
+            else:
+                snaps.append(("M", marshal.dumps(value, 2)))
+        HDR.pack(len(marshal.dumps(snaps, 2)))
         path = os.path.join(SCRATCH, ".rs-warm")
         os.path.realpath(path)
         str(RecursionError("x"))[:200]
@@ -291,23 +351,28 @@ def template(trig_r: int, resp_w: int, result_w: int, ready: tuple[int, int] | N
     keep = _ancestors()
     if _rsmeter is not None:
         _rsmeter.set_subreaper()
-    read, write, fork, wait4, pack = os.read, os.write, os.fork, os.wait4, _STATUS.pack
+    read, write, fork, wait4, pack, pipe, close = os.read, os.write, os.fork, os.wait4, STATUS.pack, os.pipe, os.close
+    _preload()
     if MODE == "callgrind":  # only valgrind translates code paths on first use
         _warm()
     # Every descriptor a run must not keep (valgrind's own sit above 1024 and are refused).
     _TEMPLATE_FDS.extend(fd for fd in map(int, os.listdir("/proc/self/fd")) if 2 < fd < 1024)
+    if _rsmeter is not None:
+        _rsmeter.set_undumpable()  # no run can read this process's memory or descriptors
     gc.collect()
     gc.freeze()
     if MODE == "callgrind" and _rsmeter is not None:
         _rsmeter.quiet()
-    write(resp_w, pack(0, 0, 0.0, 0.0, 0, 0, -1, 0))  # warm: the zygote may greet the host now
+    write(resp_w, pack(0, 0, 0.0, 0.0, 0, 0, -1, 0, 0))  # warm: the zygote may greet the host now
     while True:
         if not read(trig_r, 1):
             os._exit(0)
+        arm = pipe()
         pid = fork()
         if pid == 0:
-            _child(result_w, ready[1] if ready else None, go[0] if go else None)
-        write(resp_w, pack(pid, 0, 0.0, 0.0, 0, 0, -1, 0))
+            _child(result_w, arm, ready[1] if ready else None, go[0] if go else None)
+        close(arm[1])
+        write(resp_w, pack(pid, 0, 0.0, 0.0, 0, 0, -1, 0, 0))
         counter, count, err = -1, -1, 0
         if ready is not None and go is not None and _rsmeter is not None:
             if read(ready[0], 1) == b"R":
@@ -319,43 +384,56 @@ def template(trig_r: int, resp_w: int, result_w: int, ready: tuple[int, int] | N
             write(go[1], b"G")
         _, status, ru = wait4(pid, 0)
         left = _kill_leftovers(pid, keep)
+        armed = read(arm[0], 1) == b"A"  # every writer is gone: one byte, or EOF
+        close(arm[0])
         if counter >= 0:
             try:
                 count = _rsmeter.perf_read(counter)
             except OSError as exc:
                 err = exc.errno or -1
             os.close(counter)
-        write(resp_w, pack(pid, status, ru.ru_utime, ru.ru_stime, ru.ru_maxrss, left, count, err))
+        write(resp_w, pack(pid, status, ru.ru_utime, ru.ru_stime, ru.ru_maxrss, left, count, err, int(armed)))
 
 
-def _unframe(data: bytes) -> Any:
+def _preload() -> None:
+    """Import what candidates commonly import, and seed ``random`` the same for every run."""
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    if "random" in sys.modules:
+        sys.modules["random"].seed(0)
+
+
+def _unframe(data: bytes, armed: bool) -> Any:
     """The child's one result frame, or None if it is missing or anything else was written.
 
-    A metered run's frame is ``M`` + the marshal of its output snapshots (see
-    ``runner.run_child``); anything else is JSON.
+    After arming only the native tail's ``C`` frame is the harness's; before it, only the
+    harness's own small JSON report of its failure.
     """
-    if len(data) < 4:
+    if len(data) < 5:
         return None
-    (n,) = _HDR.unpack(data[:4])
+    (n,) = HDR.unpack(data[:4])
     if n != len(data) - 4:
         return None
     body = data[4:]
-    if body[:1] == b"M":
-        return _decode_snapshots(body[1:])
+    if body[:1] == b"C":
+        if not armed:
+            return None
+        try:
+            return decode_result(body[1:])
+        except Exception:  # noqa: BLE001 - the candidate's bytes: any failure to read them is its own
+            return None
+    if armed or n > MAX_HARNESS_FRAME:
+        return None
     try:
         obj = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    return obj if isinstance(obj, dict) else None
-
-
-def _decode_snapshots(body: bytes) -> dict[str, Any] | None:
-    """A metered run's snapshots as a JSON result; None if the frame is not the harness's."""
-    try:
-        outs = load_snapshots(body)
-    except (ValueError, TypeError, RecursionError, MemoryError, UnicodeDecodeError, OverflowError):
-        return None
-    return {"status": "ok", "outputs": [json.loads(text) for text in outs]}
+    return obj if isinstance(obj, dict) and isinstance(obj.get("harness_error"), str) else None
 
 
 def _drain(fd: int, buf: bytearray, limit: int) -> bool:
@@ -375,6 +453,11 @@ def _drain(fd: int, buf: bytearray, limit: int) -> bool:
 def serve(ctl_in: int, ctl_out: int) -> None:
     """The zygote proper: runs natively, starts the template (under the meter's launcher)."""
     perf = MODE == "perf" and _rsmeter is not None
+    if _PIDNS:  # fail closed: a writable place outside scratch would carry state between runs
+        places = _writable_places()
+        if places:
+            write_frame(ctl_out, {"hello": False, "error": f"writable places outside scratch: {places[:5]}"})
+            return
     trig_r, trig_w = os.pipe()
     resp_r, resp_w = os.pipe()
     result_r, result_w = os.pipe()
@@ -384,17 +467,19 @@ def serve(ctl_in: int, ctl_out: int) -> None:
     fds = [trig_r, resp_w, result_w, *(ready or (-1, -1)), *(go or (-1, -1))]
     import subprocess
 
+    os.makedirs(COUNT_DIR, mode=0o700, exist_ok=True)  # callgrind checks at start that it can write here
+    env = dict(os.environ, PYTHONHASHSEED=os.environ.get("RS_HASH_SEED", "0"))  # runs: a fixed seed
     template_proc = subprocess.Popen(
         # -S: no site module (its start-up and .pth files would be ~6k more blocks for callgrind
         # to walk at every run's exit); the zygote's own sys.path, site directories included,
         # is handed over instead.
         [*launcher, sys.executable, "-S", "-B", os.path.abspath(__file__), "template", *map(str, fds),
          marshal.dumps(sys.path).hex()],
-        pass_fds=[fd for fd in fds if fd >= 0], stdin=subprocess.DEVNULL,
+        pass_fds=[fd for fd in fds if fd >= 0], stdin=subprocess.DEVNULL, env=env,
     )
     for fd in (trig_r, resp_w, result_w):
         os.close(fd)
-    _read_exact(resp_r, _STATUS.size)  # the template is warm (its scratch files are gone)
+    read_exact(resp_r, STATUS.size)  # the template is warm (its scratch files are gone)
     write_frame(ctl_out, {"hello": True, "pid": template_proc.pid, "zygote_pid": os.getpid(), "mode": MODE})
     while True:
         try:
@@ -409,14 +494,14 @@ def serve(ctl_in: int, ctl_out: int) -> None:
 
 
 def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> dict[str, Any]:
-    _wipe(SCRATCH)
+    """One run: its request in, the report out (see ``protocol.py`` for what it holds)."""
     with open(os.path.join(SCRATCH, REQUEST_FILE), "wb") as fh:  # marshal: C speed in the run
         fh.write(marshal.dumps(compile_request(req)))
     started = time.monotonic()
     deadline = started + float(req["limits"]["wall_s"])
     os.write(trig_w, b"x")
-    first = _read_exact(resp_r, _STATUS.size)
-    pid = _STATUS.unpack(first)[0]
+    first = read_exact(resp_r, STATUS.size)
+    pid = STATUS.unpack(first)[0]
     buf = bytearray()
     frame_limit = int(req["limits"].get("fsize") or MAX_FRAME) + 4096
     limit: str | None = None
@@ -433,23 +518,28 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
                 os.kill(pid, signal.SIGKILL)
         if resp_r in ready:
             break
-    status_bytes = _read_exact(resp_r, _STATUS.size)
-    _, status, utime, stime, maxrss, leftovers, count, err = _STATUS.unpack(status_bytes)
+    status_bytes = read_exact(resp_r, STATUS.size)
+    _, status, utime, stime, maxrss, leftovers, count, err, armed = STATUS.unpack(status_bytes)
     if limit != "output" and not _drain(result_r, buf, frame_limit):
         limit = "output"
     report: dict[str, Any] = {
-        "id": req.get("id"), "pid": pid, "wall_s": time.monotonic() - started,
+        "id": req.get("id"), "pid": pid, "wall_s": time.monotonic() - started, "armed": bool(armed),
         "cpu_s": utime + stime, "max_rss_kb": maxrss, "limit": limit, "leftovers": leftovers,
     }
     if os.WIFSIGNALED(status):
         report["signal"] = os.WTERMSIG(status)
     else:
         report["exit"] = os.WEXITSTATUS(status)
-    data = bytes(buf)
-    if MODE == "perf" and data[:1] == b"R":
-        data = data[1:]
-    report["result"] = _unframe(data) if limit != "output" else None
-    if count >= 0:
+    result = _unframe(bytes(buf), bool(armed)) if limit != "output" else None
+    report["result"] = result
+    if MODE == "callgrind":
+        blocked = isinstance(result, dict) and result.get("count_blocked")
+        instructions, why = (None, "the run blocked its count directory") if blocked else read_count(COUNT_DIR, pid)
+        if instructions is not None:
+            report["instructions"] = instructions
+        else:  # armed: the run itself could have caused it (blocked the directory, died early)
+            report["count_missing"] = why
+    elif count >= 0:
         report["instructions"] = count
     if err:
         report["meter_error"] = f"perf_event_open failed: errno {err}"
@@ -458,6 +548,8 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
             report["stdout_tail"] = fh.read(2000).decode("utf-8", "replace")
     except OSError:
         report["stdout_tail"] = ""
+    if not _wipe(SCRATCH):
+        report["dirty"] = True  # the host replaces this zygote before its next run
     return report
 
 
@@ -472,6 +564,10 @@ if __name__ == "__main__":
         builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
         template(t_r, r_w, res_w, (rd_r, rd_w) if rd_r >= 0 else None, (g_r, g_w) if g_r >= 0 else None)
         sys.exit(0)
+    # Before anything else: no process of the sandbox may read this one's memory or reach
+    # its descriptors (the control channel to the host) through /proc.
+    if _rsmeter is not None:
+        _rsmeter.set_undumpable()
     # Keep the control channel off fds 0/1 so a stray print cannot corrupt it.
     ctl_in, ctl_out = os.dup(0), os.dup(1)
     devnull = os.open("/dev/null", os.O_RDWR)

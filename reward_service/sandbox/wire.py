@@ -6,6 +6,11 @@ apart are tagged, so that ``(1, 2) != [1, 2]`` survives the trip, as the tests e
     tuple -> {"__tuple__": [...]}     set/frozenset -> {"__set__": [...]}
     dict  -> {"__dict__": [[k, v], ...]}   bytes -> {"__bytes__": "hex"}
     float nan/inf -> {"__float__": "nan" | "inf" | "-inf"}   complex -> {"__complex__": [re, im]}
+    int past 4,000 digits -> {"__int__": "hex"}  (int <-> decimal text is quadratic, and capped)
+
+A set's items are written in one canonical order (sorted by their encoded text), so equal
+sets give equal text. Values decoded from an untrusted side are built with :class:`Bag`
+for sets and dicts (:func:`decode_safe`): nothing an adversary chose is hashed.
 
 This module is imported by the in-sandbox harness, so it must not import the package.
 """
@@ -27,7 +32,8 @@ TYPE_CHECKING = False  # typing is not imported at run time: the template stays 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["encode", "decode", "dumps", "dumps_output", "loads", "Digest", "UnencodableOutput", "is_plain_json"]
+__all__ = ["encode", "decode", "decode_safe", "dumps", "dumps_output", "loads", "Bag", "Digest", "UnencodableOutput",
+           "is_plain_json"]
 
 MAX_DEPTH = 200
 
@@ -53,6 +59,46 @@ def is_plain_json(value: Any) -> bool:
     if t is dict:
         return all(type(k) is str and is_plain_json(v) for k, v in value.items())
     return False
+
+
+class Bag:
+    """A set, frozenset or dict read from an untrusted side, kept as a list of its items
+    (pairs for a dict) so that nothing is hashed; :func:`dumps` writes it like the real one."""
+
+    __slots__ = ("kind", "items")
+
+    def __init__(self, kind: str, items: list[Any]) -> None:
+        self.kind = kind
+        self.items = items
+
+    def __repr__(self) -> str:
+        return f"Bag({self.kind!r}, {self.items!r})"
+
+
+_BIG_INT_BITS = 13_000  # about 3,900 decimal digits: below int_max_str_digits (4,300)
+
+
+def decode_safe(data: Any, depth: int = 0) -> Any:
+    """Like :func:`decode`, for JSON from an untrusted side: sets and dicts become :class:`Bag`."""
+    if depth > MAX_DEPTH:
+        raise ValueError("value nested too deeply")
+    if isinstance(data, list):
+        return [decode_safe(v, depth + 1) for v in data]
+    if isinstance(data, dict):
+        if len(data) != 1:
+            raise ValueError("untagged object on the wire")
+        ((tag, body),) = data.items()
+        if tag in ("__set__", "__dict__") and isinstance(body, list):
+            if tag == "__set__":
+                return Bag("set", [decode_safe(v, depth + 1) for v in body])
+            pairs = []
+            for pair in body:
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise ValueError("malformed dict on the wire")
+                pairs.append((decode_safe(pair[0], depth + 1), decode_safe(pair[1], depth + 1)))
+            return Bag("dict", pairs)
+        return decode({tag: body})
+    return decode(data)
 
 
 def _convert(base: Any, value: Any) -> Any:
@@ -91,6 +137,8 @@ def decode(data: Any) -> Any:
             return Digest(str(body[0]), int(body[1]))
         if tag == "__complex__":
             return complex(decode(body[0]), decode(body[1]))
+        if tag == "__int__":
+            return int(str(body), 16)
         raise ValueError(f"unknown tag {tag!r}")
     if isinstance(data, (str, int, float, bool)) or data is None:
         return data
@@ -179,7 +227,10 @@ def _emit(value: Any, write: Any, depth: int) -> None:
     elif t is bool:
         write("true" if value else "false")
     elif t is int:
-        write(int.__repr__(value))
+        if value.bit_length() > _BIG_INT_BITS:
+            write('{"__int__":"' + int.__format__(value, "x") + '"}')
+        else:
+            write(int.__repr__(value))
     elif t is float:
         if math.isfinite(value):
             write(float.__repr__(value))
@@ -210,16 +261,24 @@ def _emit(value: Any, write: Any, depth: int) -> None:
             _emit(v, write, depth + 1)
             write("]")
         write("]}")
+    elif t is Bag:
+        if value.kind == "dict":
+            write('{"__dict__":[')
+            for n, (k, v) in enumerate(value.items):
+                write(",[" if n else "[")
+                _emit(k, write, depth + 1)
+                write(",")
+                _emit(v, write, depth + 1)
+                write("]")
+            write("]}")
+        else:
+            _emit_set(value.items, write, depth)
     elif t is set or t is frozenset:
-        items = []
-        for item in value:
-            buf = io.StringIO()
-            _emit(item, buf.write, depth + 1)
-            items.append(buf.getvalue())
-        items.sort()  # a set's items, each encoded deterministically: one order for equal sets
-        write('{"__set__":[' + ",".join(items) + "]}")
+        _emit_set(value, write, depth)
     elif t is bytes:
         write(f'{{"__bytes__":"{value.hex()}"}}')
+    elif t is Digest:
+        write('{"__digest__":["' + str(value.sha256) + '",' + str(int(value.size)) + "]}")
     elif t is complex:
         write('{"__complex__":[')
         _emit(value.real, write, depth + 1)
@@ -234,6 +293,16 @@ def _emit(value: Any, write: Any, depth: int) -> None:
                 _emit(_convert(base, value), write, depth)
                 return
         raise UnencodableOutput(f"output of type {t.__name__} cannot be returned")
+
+
+def _emit_set(items: Any, write: Any, depth: int) -> None:
+    texts = []
+    for item in items:
+        buf = io.StringIO()
+        _emit(item, buf.write, depth + 1)
+        texts.append(buf.getvalue())
+    texts.sort()  # a set's items, each encoded deterministically: one order for equal sets
+    write('{"__set__":[' + ",".join(texts) + "]}")
 
 
 def loads(text: str | bytes) -> Any:

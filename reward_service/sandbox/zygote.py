@@ -4,9 +4,13 @@ A backend knows how to *start* a zygote (bubblewrap, a container) and hands back
 :class:`Channel`; this module speaks the protocol over it, keeps a pool of warm zygotes,
 turns a zygote's report into a :class:`RunOutcome`, and reads the meter.
 
-Failure policy: if a zygote dies or stops answering during a run, it is replaced and the
-run is tried once more on a fresh zygote; a second failure is a SandboxError (the
-infrastructure's fault, never the candidate's reward).
+Failure policy: if a zygote dies or stops answering during a run, or a run failed before
+it was *armed* (before the candidate's code started: the harness's own failure), it is
+replaced and the run is tried once more on a fresh zygote; a second failure is a
+SandboxError (the infrastructure's fault, never the candidate's reward). Everything that
+happens after arming is the candidate's: a missing or corrupt result, a missing count.
+A zygote that reports itself dirty (it could not empty its scratch directory) is replaced
+before its next run.
 """
 
 from __future__ import annotations
@@ -16,27 +20,21 @@ import json
 import queue
 import select
 import signal
-import struct
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from ..errors import SandboxError
 from ..meter.base import Meter
 from .base import RunOutcome, RunSpec, RunStatus, Sandbox
+from .protocol import HDR, MAX_FRAME
 
 __all__ = ["Channel", "Zygote", "ZygotePool", "PooledSandbox", "interpret"]
 
-_HDR = struct.Struct(">I")
-MAX_REPORT = 300 << 20
-
 
 class Channel(abc.ABC):
-    """A byte pipe to one zygote, plus what the host needs to know about it."""
-
-    meter_dir: Path | None  # host path of the zygote's meter directory (callgrind)
+    """A byte pipe to one zygote."""
 
     @abc.abstractmethod
     def write(self, data: bytes) -> None: ...
@@ -56,10 +54,8 @@ class Channel(abc.ABC):
 class FdChannel(Channel):
     """A channel over a pair of file descriptors (a subprocess's stdin and stdout)."""
 
-    def __init__(self, wfd: int, rfd: int, poll: Callable[[], bool], kill: Callable[[], None],
-                 meter_dir: Path | None) -> None:
+    def __init__(self, wfd: int, rfd: int, poll: Callable[[], bool], kill: Callable[[], None]) -> None:
         self._w, self._r, self._poll, self._kill = wfd, rfd, poll, kill
-        self.meter_dir = meter_dir
 
     def write(self, data: bytes) -> None:
         import os
@@ -92,14 +88,14 @@ class Zygote:
         self.runs = 0
         hello = self._recv(start_timeout)
         if not hello.get("hello"):
-            raise SandboxError("zygote did not greet")
+            raise SandboxError(f"zygote did not greet: {str(hello.get('error', ''))[:300]}")
         self.pid = int(hello["pid"])  # the template: its count file is not a run's
         self.info = hello
 
     def _send(self, obj: dict[str, Any]) -> None:
         data = json.dumps(obj, separators=(",", ":")).encode()
         try:
-            self.channel.write(_HDR.pack(len(data)) + data)
+            self.channel.write(HDR.pack(len(data)) + data)
         except OSError as exc:
             raise SandboxError(f"zygote unreachable: {exc}") from exc
 
@@ -119,8 +115,8 @@ class Zygote:
 
     def _recv(self, timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
-        (n,) = _HDR.unpack(self._recv_exact(4, deadline))
-        if n > MAX_REPORT:
+        (n,) = HDR.unpack(self._recv_exact(4, deadline))
+        if n > MAX_FRAME + (1 << 20):
             raise SandboxError("zygote report too large")
         try:
             report = json.loads(self._recv_exact(n, deadline))
@@ -137,6 +133,8 @@ class Zygote:
         report = self._recv(wall_s + 60.0)
         if report.get("id") != self.runs:
             raise SandboxError("zygote answered out of turn")
+        if report.get("dirty"):
+            self.runs = 1 << 62  # the pool replaces it before its next run
         return report
 
     def close(self) -> None:
@@ -149,14 +147,23 @@ class Zygote:
 
 
 def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
-    """Turn a zygote's report into an outcome. Raises SandboxError for harness failures."""
+    """Turn a zygote's report into an outcome. Raises SandboxError for the harness's failures.
+
+    Only a run that was never armed can be the harness's failure: after arming, whatever
+    the run left (no result, a corrupt one, a death by signal) is the candidate's doing.
+    """
     out = RunOutcome(status=RunStatus.crashed, wall_s=float(report.get("wall_s", 0.0)),
                      cpu_s=float(report.get("cpu_s", 0.0)), limit=report.get("limit"),
                      leftovers=int(report.get("leftovers", 0) or 0))
     raw = report.get("result")
     result = raw if isinstance(raw, dict) else None
-    if result is not None and "harness_error" in result:
-        raise SandboxError(f"harness failed: {result['harness_error']}")
+    armed = bool(report.get("armed"))
+    if not armed:
+        if result is not None and "harness_error" in result:
+            raise SandboxError(f"harness failed: {str(result['harness_error'])[-400:]}")
+        if report.get("limit") != "wall":
+            raise SandboxError(f"the run ended before the candidate started (exit {report.get('exit')}, "
+                               f"signal {report.get('signal')})")
     sig = report.get("signal")
     if report.get("limit") == "wall":
         out.status, out.limit = RunStatus.timeout, "wall"
@@ -166,7 +173,7 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
         out.status, out.limit = RunStatus.timeout, "cpu"
     elif sig == signal.SIGXFSZ:
         out.status, out.limit = RunStatus.output_limit, "output"
-    elif result is None:
+    elif result is None or "harness_error" in result:
         out.status = RunStatus.crashed
         out.message = (f"killed by signal {sig}" if sig is not None
                        else "exited without a result (or corrupted the result channel)")
@@ -175,12 +182,15 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
         outputs = result.get("outputs")
         if status == "ok" and isinstance(outputs, list):
             expected = 1 if spec.generator else len(spec.inputs)
-            if len(outputs) == expected:
-                out.status, out.outputs = RunStatus.ok, outputs
-            else:
+            if len(outputs) != expected:
                 out.message = "result has the wrong number of outputs"
+            elif spec.measure and report.get("count_missing"):
+                out.message = f"the run left no count: {str(report['count_missing'])[:200]}"
+            else:
+                out.status, out.outputs = RunStatus.ok, outputs
         elif status == "memory":
             out.status, out.limit = RunStatus.memory, "memory"
+            out.exception = str(result.get("exception") or "MemoryError")[:80]
         elif status == "output":
             out.status, out.limit = RunStatus.output_limit, "output"
         elif status == "error":
@@ -228,10 +238,7 @@ class ZygotePool:
         report = zyg.run(spec.to_request(wall, nproc, nofile, fsize), wall)
         outcome = interpret(report, spec, self._mode)
         if spec.measure and self._meter is not None:
-            meter_dir = zyg.channel.meter_dir
-            if meter_dir is None and self._meter.mode == "callgrind":
-                raise SandboxError("metering zygote without a meter directory")
-            reading = self._meter.read(report, meter_dir or Path("/nonexistent"), zyg.pid)
+            reading = self._meter.read(report)
             outcome.instructions, outcome.meter_error = reading.instructions, reading.error
         return outcome
 

@@ -10,20 +10,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from ..meter.identity import environment_tag
 from ..results import Aggregate, Measurement
-from ..settings import Settings
 from ..verdict import Verdict
 from . import keys
 from .store import Store
 
 __all__ = ["ResultCache", "task_key", "environment_tag", "result_ttl_s"]
-
-
-def environment_tag(settings: Settings) -> str:
-    """Meter backend and sandbox image: the parts of the environment a count depends on."""
-    sandbox = settings.sandbox
-    image = sandbox.docker_image if sandbox.backend == "docker" else f"embedded:{sandbox.python}"
-    return f"{settings.meter.backend}|{image}"
 
 
 def task_key(problem_version: str, digest: str, *, measure: bool, aggregate: Aggregate, environment: str) -> str:

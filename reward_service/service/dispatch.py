@@ -16,13 +16,14 @@ from collections.abc import Sequence
 
 from ..errors import DeadlineExceeded, InvalidInput, LimitExceeded, Overloaded, Unavailable
 from ..extract import code_digest, triage
+from ..meter.identity import environment_tag, resolve_backend
 from ..problem import Problem
 from ..results import Measurement
 from ..scoring import assemble_group, triage_to_measurement
 from ..settings import Settings
 from . import metrics
 from .backend import Backend
-from .cache import environment_tag, task_key
+from .cache import task_key
 from .plan import GroupOut, Plan, PlannedGroup, PlannedMember
 from .queue import Task
 from .schemas import RewardsRequest
@@ -51,8 +52,9 @@ def check_limits(request: RewardsRequest, settings: Settings) -> None:
                     limit="max_code_chars",
                 )
     meter = request.options.meter
-    if meter is not None and meter != settings.meter.backend:
-        raise InvalidInput(f"this service measures with {settings.meter.backend!r}, not {meter!r}", option="meter")
+    running = resolve_backend(settings)
+    if meter is not None and meter not in (running, settings.meter.backend):
+        raise InvalidInput(f"this service measures with {running!r}, not {meter!r}", option="meter")
 
 
 class Dispatcher:
@@ -96,6 +98,7 @@ class Dispatcher:
                         measure=options.measure,
                         aggregate=options.aggregate,
                         job=job,
+                        environment=self.environment,
                     ),
                 )
                 members.append(PlannedMember(index=index, task=key))

@@ -7,7 +7,8 @@ problem version is gone, say) and is left to :mod:`.retry`.
 
 from __future__ import annotations
 
-from ..results import Measurement
+from ..meter.identity import environment_tag
+from ..results import Diagnostic, Measurement
 from ..scoring import Scorer
 from ..verdict import Verdict
 from . import metrics
@@ -19,7 +20,16 @@ __all__ = ["measure", "record"]
 
 
 def measure(task: Task, scorer: Scorer, problems: ProblemStore) -> Measurement:
-    """Score the task's code (the expensive part: sandbox and meter)."""
+    """Score the task's code (the expensive part: sandbox and meter).
+
+    A task keyed for another environment (another meter, image or hash seed: a worker
+    configured unlike the API) is not measured here: its count would be mixed with counts
+    of another meter under the same key.
+    """
+    mine = environment_tag(scorer.settings, scorer.meter_name)
+    if task.environment and task.environment != mine:
+        return Measurement(verdict=Verdict.sandbox_error, diagnostic=Diagnostic(
+            message=f"this worker measures as {mine!r}; the task was keyed for {task.environment!r}"))
     problem = problems.by_version(task.problem_version)
     return scorer.evaluate(problem, task.code, measure=task.measure, aggregate=task.aggregate)
 

@@ -29,6 +29,7 @@ class WorkerInfo(BaseModel):
     slots: int = 1
     busy: int = 0
     sandbox_ready: bool = False
+    environment: str = ""  # resolved meter, sandbox image and hash seed (meter.identity)
     started_at: float = 0.0
     beat_at: float = 0.0
 

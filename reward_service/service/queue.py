@@ -59,6 +59,7 @@ class Task(BaseModel):
     measure: bool = True
     aggregate: Aggregate = "sum"
     job: str | None = None  # the job that enqueued it (skipped when that job is cancelled)
+    environment: str = ""  # the meter, image and hash seed it must be measured with (meter.identity)
 
 
 @dataclass(frozen=True)

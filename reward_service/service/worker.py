@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ..errors import Unavailable
+from ..meter.identity import environment_tag
 from ..problem import Case, Problem
 from ..results import Measurement
 from ..scoring import Scorer
@@ -55,7 +56,8 @@ class Worker:
         self.name = name or worker_name()
         self.policy = RetryPolicy(ws.max_attempts, backend.queue, backend.cache, backend.store)
         self.info = WorkerInfo(
-            name=self.name, host=socket.gethostname(), pid=os.getpid(), slots=self.slots, started_at=time.time()
+            name=self.name, host=socket.gethostname(), pid=os.getpid(), slots=self.slots, started_at=time.time(),
+            environment=environment_tag(self.scorer.settings, self.scorer.meter_name),
         )
         self._stop = threading.Event()
         self._lock = threading.Lock()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from reward_service.errors import MeterUnavailable
 from reward_service.meter import CallgrindMeter, HardwareMeter, build_extension, probe
-from reward_service.meter.callgrind import parse_total
+from reward_service.sandbox.protocol import decode_result, read_count
 from reward_service.scoring import make_meter
 from reward_service.settings import MeterSettings, Settings
 
@@ -39,34 +41,45 @@ def test_perf_backend_refuses_loudly_without_counters(settings: Settings) -> Non
         make_meter(settings.model_copy(update={"meter": MeterSettings(backend="perf")}))
 
 
-def test_parse_total() -> None:
-    assert parse_total(b"version: 1\ncmd: x\nsummary: 12345\ntotals: 12345\n") == 12345
-    with pytest.raises(ValueError):
-        parse_total(b"garbage")
+def test_count_file_is_read_strictly(tmp_path: Path) -> None:
+    """The zygote accepts exactly one plain count file, the run's own."""
+    count_dir = tmp_path / "count"
+    count_dir.mkdir()
+    assert read_count(str(count_dir), 42)[0] is None  # none written
+    (count_dir / "callgrind.out.42").write_bytes(b"version: 1\ncmd: x\nsummary: 12345\ntotals: 12345\n")
+    assert read_count(str(count_dir), 42) == (12345, None)
+    (count_dir / "callgrind.out.43").write_bytes(b"summary: 1\n")  # another process's (or a forged) file
+    assert read_count(str(count_dir), 42)[0] is None
+    (count_dir / "callgrind.out.43").unlink()
+    (count_dir / "callgrind.out.42").unlink()
+    (count_dir / "callgrind.out.42").symlink_to("/etc/hostname")
+    assert read_count(str(count_dir), 42)[0] is None
+    (count_dir / "callgrind.out.42").unlink()
+    (count_dir / "callgrind.out.42").write_bytes(b"garbage")
+    assert "summary" in (read_count(str(count_dir), 42)[1] or "")
 
 
-def test_meter_helper_is_one_shot(settings: Settings) -> None:
-    """A candidate cannot restart or stop the count: quiet() and start() work once each, in order."""
+def test_the_counted_region_is_one_shot(settings: Settings) -> None:
+    """quiet() works once; run() enters once and refuses every later call, from anywhere."""
     import subprocess
 
     ext = build_extension(settings.sandbox.python, settings.data_dir / "native")
-    script = f"""
-import sys
-sys.path.insert(0, {str(ext.parent)!r})
-import _rsmeter
-def refused(fn):
-    try:
-        fn()
-    except PermissionError:
-        return True
-    return False
-assert refused(_rsmeter.start)          # a run cannot start before the template quieted
-_rsmeter.quiet()
-assert refused(_rsmeter.quiet)
-_rsmeter.start()
-assert refused(_rsmeter.start)          # a second start would switch collection off
-assert refused(_rsmeter.quiet)
-print("ok")
-"""
-    proc = subprocess.run([settings.sandbox.python, "-c", script], capture_output=True, text=True, timeout=30)
-    assert proc.stdout.strip() == "ok", proc.stderr
+    inner = (
+        "def f():\n"
+        "    try:\n"
+        "        _rsmeter.run(None, {}, 'f', None, [], None, None, 1, -1, False, None)\n"
+        "    except PermissionError:\n"
+        "        return 'refused'\n"
+        "    return 'entered twice'\n"
+    )
+    script = (
+        f"import json, sys\nsys.path.insert(0, {str(ext.parent)!r})\nimport _rsmeter\n_rsmeter.quiet()\n"
+        "try:\n    _rsmeter.quiet()\n    raise SystemExit('quiet twice')\nexcept PermissionError:\n    pass\n"
+        f"code = compile({inner!r}, 'c', 'exec')\n"
+        "_rsmeter.run(code, {'_rsmeter': _rsmeter}, 'f', None, [((), {})], None, json.dumps, 1, -1, False, None)\n"
+    )
+    proc = subprocess.run([settings.sandbox.python, "-c", script], capture_output=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    frame = proc.stdout
+    assert int.from_bytes(frame[:4], "big") == len(frame) - 4 and frame[4:5] == b"C"
+    assert decode_result(frame[5:])["outputs"] == ["refused"]

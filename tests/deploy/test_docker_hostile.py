@@ -1,6 +1,6 @@
 """The scoring core's whole hostile-candidate suite, run against the Docker backend.
 
-The tests are the ones of ``tests/sandbox/test_hostile.py``, imported here; only the
+The tests are the ones of ``tests/sandbox/test_hostile.py`` and ``test_integrity.py``, imported here; only the
 ``scorer`` fixture differs: its sandbox is a pool of hardened containers of the sandbox image.
 """
 
@@ -15,6 +15,7 @@ from reward_service.scoring import Scorer
 from reward_service.settings import MeterSettings, SandboxSettings, Settings
 
 from ..sandbox.test_hostile import *  # noqa: F403 - the same tests, collected again here
+from ..sandbox.test_integrity import *  # noqa: F403
 
 pytestmark = pytest.mark.docker
 

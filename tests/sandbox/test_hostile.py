@@ -49,14 +49,6 @@ def assert_refused(scorer: Scorer, code: str) -> None:
     assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
 
 
-@pytest.fixture(scope="module")
-def honest(scorer: Scorer) -> int:
-    m = evaluate(scorer, HONEST_LOOP)
-    assert m.verdict is Verdict.passed, m.diagnostic
-    assert m.instructions is not None
-    return m.instructions
-
-
 def test_lru_cache_gains_nothing_across_measured_runs(scorer: Scorer) -> None:
     code = """
 from functools import lru_cache
@@ -211,23 +203,27 @@ def test_calling_the_meter_is_refused(scorer: Scorer, honest: int) -> None:
     assert m.instructions is not None and m.instructions >= honest
 
 
-def test_stopping_the_meter_early_is_caught(scorer: Scorer) -> None:
-    # Stop the count, then do the work uncounted: the harness's own stop() then fails.
+def test_stopping_the_meter_early_is_impossible(scorer: Scorer, honest: int) -> None:
+    # Nothing Python can call stops the count: the region is opened and closed by native
+    # code, once. Every way in is refused, so the work is counted whole.
     code = """
 import sys
 def f(n):
-    try:
-        sys.modules["_rsmeter"].stop()
-    except Exception:
-        pass
+    meter = sys.modules["_rsmeter"]
+    for name in ("stop", "start", "quiet", "run"):
+        try:
+            getattr(meter, name)(None, {}, "f", None, [], None, None, 1, -1, True, None) if name == "run" \
+                else getattr(meter, name)()
+        except Exception:
+            pass
     total = 0
     for i in range(n):
         total += i * i
     return total
 """
     m = evaluate(scorer, code)
-    assert m.verdict is Verdict.runtime_error
-    assert m.diagnostic.exception == "PolicyViolation"
+    assert m.verdict is Verdict.passed, m.diagnostic
+    assert m.instructions is not None and m.instructions >= honest
 
 
 def test_lazy_output_objects_run_inside_the_count(scorer: Scorer, honest: int) -> None:
@@ -279,45 +275,31 @@ def f(n):
     assert m.instructions is not None and m.instructions >= 0.9 * honest
 
 
-def test_work_in_a_forked_process_is_counted(scorer: Scorer, honest: int) -> None:
-    code = """
-import os
+@pytest.mark.parametrize("spawn", [
+    "os.fork()",
+    "__import__('pty').fork()[0]",
+    "__import__('multiprocessing').Process(target=print).start()",
+    "__import__('concurrent.futures').futures.ProcessPoolExecutor(1).submit(abs, 1).result()",
+])
+def test_process_creation_is_refused(scorer: Scorer, spawn: str) -> None:
+    # A process killed by a signal (RLIMIT_CPU, say) writes no count, so work hidden in a
+    # child could never be accounted for: a run may not create processes at all.
+    code = f"""
+import os, resource
 def f(n):
-    r, w = os.pipe()
-    pid = os.fork()
+    pid = {spawn}
     if pid == 0:
+        resource.setrlimit(resource.RLIMIT_CPU, (1, 1))
         total = 0
         for i in range(n):
             total += i * i
-        os.write(w, str(total).encode())
-        os._exit(0)
-    os.close(w)
-    data = b""
-    while True:
-        chunk = os.read(r, 100)
-        if not chunk:
-            break
-        data += chunk
-    os.waitpid(pid, 0)
-    return int(data)
-"""
-    m = evaluate(scorer, code)
-    assert m.verdict is Verdict.passed, m.diagnostic
-    assert m.instructions is not None and m.instructions >= 0.9 * honest
-
-
-def test_background_process_left_running_fails(scorer: Scorer) -> None:
-    code = """
-import os, time
-def f(n):
-    if os.fork() == 0:
-        time.sleep(100)
         os._exit(0)
     return sum(i * i for i in range(n))
 """
     m = evaluate(scorer, code)
-    assert m.verdict is Verdict.runtime_error
-    assert m.diagnostic.limit == "processes"
+    assert m.verdict is Verdict.runtime_error, m.diagnostic
+    assert m.diagnostic.exception in ("PolicyViolation", "PermissionError", "OSError"), m.diagnostic
+    assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
 
 
 def test_running_programs_is_refused(scorer: Scorer) -> None:

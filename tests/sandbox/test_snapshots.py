@@ -1,58 +1,95 @@
-"""The strict reader of metered runs' marshal snapshots (the zygote's side of the result channel)."""
+"""The strict reader of a run's result frame (the zygote's side of the result channel)."""
 
 from __future__ import annotations
 
 import json
 import marshal
+import time
 from typing import Any
 
 import pytest
 
-from reward_service.sandbox.runner import _Reader, load_snapshots
-from reward_service.sandbox.wire import dumps_output
+from reward_service.sandbox.protocol import Reader, decode_result
+from reward_service.sandbox.wire import Bag, dumps_output
 
 VALUES: list[Any] = [
     None, True, False, 0, -1, 2**31 - 1, -(2**31), 2**31, -(3**90), 1.5, float("inf"), -0.0, 1 + 2j,
-    "abc", "é€\U0001f600", b"\x00\xff", (), (1, "a"), [1, [2, [3]]], {1, 2, "x"}, frozenset({(1, 2)}),
-    {"a": 1, 2: [3], (1, 2): None}, ["dup", "dup"], {}, set(), [],
+    "abc", "é€\U0001f600", b"\x00\xff", (), (1, "a"), [1, [2, [3]]], ["dup", "dup"], [],
 ]
+
+
+def frame(snaps: Any, status: str = "ok") -> bytes:
+    return marshal.dumps((status, snaps, None, None, None, 0), 2)
 
 
 @pytest.mark.parametrize("value", VALUES, ids=repr)
 def test_reads_what_marshal_writes(value: Any) -> None:
     data = marshal.dumps(value, 2)
-    reader = _Reader(data)
+    reader = Reader(data)
     got = reader.value()
     assert reader.pos == len(data)
     assert got == value and type(got) is type(value)
 
 
+@pytest.mark.parametrize("value", [{1, 2, "x"}, frozenset({(1, 2)}), {"a": 1, 2: [3], (1, 2): None}, {}, set()],
+                         ids=repr)
+def test_sets_and_dicts_are_read_without_hashing(value: Any) -> None:
+    got = Reader(marshal.dumps(value, 2)).value()
+    assert type(got) is Bag
+    assert json.loads(dumps_output(got)) == json.loads(dumps_output(value))
+
+
 def test_snapshots_become_the_same_wire_json_as_a_direct_encoding() -> None:
-    # the shapes runner._snapshot makes: shallow copies (L/T/S/F), marshal (M), scalars (V), JSON (J)
-    outputs: list[Any] = [[3, 1, 2], (1, "x"), {"k": [1.5, None]}, 7, "s", {4, 5}, frozenset({1}), [[1, 2], [3]]]
+    # the shapes _rsmeter's snapshot makes: shallow copies (L/T/S/F), marshal (M), scalars (V), JSON (J)
+    outputs: list[Any] = [[3, 1, 2], (1, "x"), {"k": [1.5, None]}, 7, "s", {4, 5}, frozenset({1}), [[1, 2], [3]],
+                          {3, 1, 2}]
     snaps = [("L", (3, 1, 2)), ("T", (1, "x")), ("M", marshal.dumps({"k": [1.5, None]}, 2)), ("V", 7),
-             ("V", "s"), ("S", (4, 5)), ("F", (1,)), ("J", dumps_output([[1, 2], [3]]))]
-    texts = load_snapshots(marshal.dumps(snaps, 2))
-    assert [json.loads(t) for t in texts] == [json.loads(dumps_output(v)) for v in outputs]
+             ("V", "s"), ("S", (4, 5)), ("F", (1,)), ("J", dumps_output([[1, 2], [3]])),
+             ("J", '{"__set__":[2,3,1]}')]
+    got = decode_result(frame(snaps))["outputs"]
+    assert got == [json.loads(dumps_output(v)) for v in outputs]
 
 
 @pytest.mark.parametrize("data", [
     marshal.dumps(compile("1", "x", "eval"), 2),  # a code object
-    marshal.dumps([("M", marshal.dumps(compile("1", "x", "eval"), 2))], 2),  # one inside a snapshot
-    marshal.dumps([("X", 1)], 2),  # an unknown tag
-    marshal.dumps([("M", b"i\x01")], 2),  # truncated inner value
-    marshal.dumps({"not": "a list"}, 2),
-    marshal.dumps([1, 2], 2)[:-1],  # truncated
-    marshal.dumps([1], 2) + b"N",  # trailing bytes
+    frame([("M", marshal.dumps(compile("1", "x", "eval"), 2))]),  # one inside a snapshot
+    frame([("X", 1)]),  # an unknown tag
+    frame([("M", b"i\x01")]),  # truncated inner value
+    frame({"not": "a list"}),
+    frame([1, 2])[:-1],  # truncated
+    frame([1]) + b"N",  # trailing bytes
     b"[\xff\xff\xff\x7f",  # a length larger than the data
-    b"(" + b"\x01\x00\x00\x00" + b"<\x01\x00\x00\x00[\x00\x00\x00\x00",  # an unhashable set member
-], ids=range(9))
+    frame([("J", "[[[")]),  # not JSON
+    frame([("J", '{"__code__": 1}')]),  # an unknown tag inside JSON
+    marshal.dumps(("ok", [], None, None, None), 2),  # a frame of another shape
+    marshal.dumps(("passed", [], None, None, None, 0), 2),  # a status the tail never writes
+], ids=range(12))
 def test_refuses_what_the_harness_never_writes(data: bytes) -> None:
     with pytest.raises((ValueError, TypeError)):
-        load_snapshots(data)
+        decode_result(data)
 
 
-def test_deep_nesting_is_refused_not_a_crash() -> None:
-    data = b"[\x01\x00\x00\x00" * 5000 + b"N"
+@pytest.mark.parametrize("data", [
+    b"[\x01\x00\x00\x00" * 5000 + b"N",  # marshal nested 5,000 deep
+    frame([("J", "[" * 100_000 + "]" * 100_000)]),  # JSON nested 100,000 deep
+    frame([("M", b"[\x01\x00\x00\x00" * 300 + b"N")]),  # past the wire's depth
+], ids=["marshal", "json", "inner"])
+def test_deep_nesting_is_refused_not_a_crash(data: bytes) -> None:
     with pytest.raises((ValueError, RecursionError)):
-        load_snapshots(data)
+        decode_result(data)
+
+
+def test_colliding_set_members_decode_in_linear_time() -> None:
+    # 2**61 - 1 is the modulus of int hashing: these 60,000 integers all hash to 0
+    members = [k * (2**61 - 1) for k in range(1, 60_001)]
+    data = frame([("S", tuple(members)), ("M", marshal.dumps({m: 1 for m in members[:2000]}, 2))])
+    started = time.process_time()
+    outputs = decode_result(data)["outputs"]
+    assert time.process_time() - started < 5.0  # quadratic rebuilding takes minutes
+    assert len(outputs[0]["__set__"]) == 60_000
+
+
+def test_big_integers_travel_as_hex() -> None:
+    big = 7**20_000  # 16,900 digits: past int_max_str_digits
+    out = decode_result(frame([("V", big), ("M", marshal.dumps([big], 2))]))["outputs"]
+    assert out[0] == {"__int__": format(big, "x")} and out[1] == [{"__int__": format(big, "x")}]

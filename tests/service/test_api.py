@@ -206,3 +206,25 @@ def test_worker_check(cluster: Cluster, tmp_path: Path) -> None:
     down = subprocess.run([sys.executable, "-m", "reward_service.service", "worker", "--check"], env=env)
     assert down.returncode == 1
     time.sleep(0)
+
+
+def test_problem_code_sent_over_http_never_runs_on_the_host(api: httpx.Client, tmp_path: Path) -> None:
+    """A problem is data: its checker, generator, setup and output encoder run in the sandbox."""
+    marker = tmp_path / "pwned"
+    touch = f"open({str(marker)!r}, 'a').write('x')\n"
+    problem = p.sumto("t/hostile-problem")
+    problem["setup"] = "try:\n    " + touch + "except OSError:\n    pass\n"
+    problem["comparison"] = {"mode": "checker", "checker": (
+        "def check(inp, expected, actual):\n    try:\n        " + touch + "    except OSError:\n        pass\n"
+        "    return expected == actual\n")}
+    problem["performance"] = {"generator": (
+        "def generate(scale, seed):\n    try:\n        " + touch + "    except OSError:\n        pass\n"
+        "    return {'args': [scale]}\n"), "scale": 2000}
+    problem["output_encoder"] = "def encode(v):\n    try:\n        " + touch + "    except OSError:\n        pass\n    return v\n"
+    assert api.put("/v1/problems/t/hostile-problem", json=problem).status_code == 201
+    body = {"groups": [{"problem_id": "t/hostile-problem", "responses": [p.FAST, p.SLOW, p.WRONG]}]}
+    reply = api.post("/v1/rewards", json=body)
+    assert reply.status_code == 200, reply.text
+    verdicts = [r["verdict"] for r in reply.json()["groups"][0]["results"]]
+    assert verdicts == ["passed", "passed", "wrong_answer"]
+    assert not marker.exists()  # nothing of the host was reachable from any of them

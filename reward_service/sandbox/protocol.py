@@ -1,0 +1,271 @@
+"""The sandbox protocol in one place (standard library only; shipped into every sandbox).
+
+Every role speaks it: the host's pool (``zygote.py``), the zygote and its template
+(``harness.py``), one run (``runner.py``) and the Docker relay. Three channels:
+
+* **control** (host <-> zygote, also through the relay): frames of a 4-byte big-endian
+  length then UTF-8 JSON; a request per run, a report per run. At most ``MAX_FRAME``.
+* **status** (template -> zygote): fixed ``STATUS`` records: the run's pid, then how it
+  ended (wait status, CPU, memory, leftovers, a hardware count, and whether it was armed).
+* **result** (run -> zygote): one frame. Before the run is *armed* (the candidate has not
+  run yet) the harness may report its own failure as JSON ``{"harness_error": ...}``.
+  After, the only frame the harness writes is ``C`` + marshal of
+  ``(status, snapshots, exception, message, index, blocked)``, written by native code
+  after the count is closed (see ``_rsmeter.run``). Everything on this channel after arming
+  is the candidate's: malformed, deep or huge data is its failure, never the service's.
+
+Counts (callgrind): the run's process writes ``callgrind.out.<pid>`` at its exit into
+``COUNT_DIR``, a directory the native tail makes afresh after the count closed. The zygote
+reads it (:func:`read_count`); any other entry there means tampering.
+
+Decoding the candidate's snapshots never hashes a value it chose (a set of integers that
+all hash alike would take quadratic time to rebuild): sets and dicts are carried as
+:class:`wire.Bag` and encoded to wire JSON in a canonical order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import struct
+
+TYPE_CHECKING = False  # typing is not imported at run time: the template stays small
+if TYPE_CHECKING:
+    from typing import Any
+
+if __package__:  # the host: part of the package
+    from . import wire
+else:  # inside the sandbox: a sibling script
+    import wire  # type: ignore[import-not-found,no-redef,unused-ignore]
+
+__all__ = [
+    "HDR", "MAX_FRAME", "MAX_HARNESS_FRAME", "STATUS", "COUNT_NAME", "read_exact", "read_frame", "write_frame",
+    "encode_frame", "read_count", "decode_result", "Reader",
+]
+
+HDR = struct.Struct(">I")
+#: the largest frame on any channel; a run's result past its output limit is cut earlier
+MAX_FRAME = 256 << 20
+#: the harness's own JSON frames (before arming) are small; a larger one is not the harness's
+MAX_HARNESS_FRAME = 64 << 10
+#: pid, wait status, utime, stime, maxrss, leftovers, hardware count, errno, armed
+STATUS = struct.Struct(">iiddqqqqi")
+#: the count directory, inside the scratch directory
+COUNT_NAME = ".rs-count"
+_SUMMARY = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
+MAX_COUNT_FILE = 64 << 20
+
+
+# ---------------------------------------------------------------- frames
+def read_exact(fd: int, n: int) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return bytes(buf)
+
+
+def encode_frame(obj: Any) -> bytes:
+    data = json.dumps(obj, separators=(",", ":")).encode()
+    return HDR.pack(len(data)) + data
+
+
+def read_frame(fd: int) -> Any:
+    (n,) = HDR.unpack(read_exact(fd, 4))
+    if n > MAX_FRAME:
+        raise ValueError("frame too large")
+    return json.loads(read_exact(fd, n))
+
+
+def write_frame(fd: int, obj: Any) -> None:
+    view = memoryview(encode_frame(obj))
+    while view:
+        view = view[os.write(fd, view):]
+
+
+# ---------------------------------------------------------------- counts
+def read_count(count_dir: str, pid: int) -> tuple[int | None, str | None]:
+    """The run's callgrind count from ``count_dir``: (count, None) or (None, why not).
+
+    Exactly one entry must be there, ``callgrind.out.<pid>``, a regular file: the native
+    tail made the directory empty after the count closed, and only callgrind wrote since.
+    """
+    try:
+        names = os.listdir(count_dir)
+    except FileNotFoundError:
+        return None, "no count directory (the run did not reach its end)"
+    except OSError as exc:
+        return None, f"count directory unreadable: {exc.strerror}"
+    expected = f"callgrind.out.{pid}"
+    others = [n for n in names if n != expected]
+    if others:
+        return None, f"unexpected entries in the count directory: {sorted(others)[:3]!r}"
+    if expected not in names:
+        return None, "no count file was written"
+    try:
+        fd = os.open(os.path.join(count_dir, expected), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        return None, f"count file unreadable: {exc.strerror}"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_COUNT_FILE:
+            return None, "the count file is not a plain file of callgrind's"
+        data = os.read(fd, MAX_COUNT_FILE)
+    finally:
+        os.close(fd)
+    m = _SUMMARY.search(data)
+    if m is None:
+        return None, "no summary line in the count file"
+    return int(m.group(1)), None
+
+
+# ---------------------------------------------------------------- results
+class Reader:
+    """A strict reader of the marshal (version 2) subset snapshots are made of.
+
+    Snapshots come from a process the candidate controlled, so they are not given to
+    ``marshal.loads`` (which builds code objects and is not meant for hostile input). This
+    reads plain data only: None, bools, ints, floats, complex numbers, str, bytes, tuples,
+    lists, sets, frozensets and dicts, with every length checked against the bytes that
+    are there, and nesting bounded. Sets, frozensets and dicts come back as
+    :class:`wire.Bag` (their items in a list): nothing the candidate chose is hashed.
+    """
+
+    _I32 = struct.Struct("<i")
+    _F64 = struct.Struct("<d")
+    _C128 = struct.Struct("<dd")
+    MAX_DEPTH = wire.MAX_DEPTH + 8
+
+    def __init__(self, data: bytes) -> None:
+        self.data = memoryview(data)
+        self.pos = 0
+
+    def _take(self, n: int) -> memoryview:
+        if n < 0 or self.pos + n > len(self.data):
+            raise ValueError("truncated snapshot")
+        chunk = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return chunk
+
+    def _size(self) -> int:
+        (n,) = self._I32.unpack(self._take(4))
+        if n < 0 or n > len(self.data) - self.pos:  # every item takes at least one byte
+            raise ValueError("bad length in snapshot")
+        return int(n)
+
+    def value(self, depth: int = 0) -> Any:
+        if depth > self.MAX_DEPTH:
+            raise ValueError("snapshot nested too deeply")
+        code = bytes(self._take(1))
+        if code == b"N":
+            return None
+        if code == b"T":
+            return True
+        if code == b"F":
+            return False
+        if code == b"i":
+            return self._I32.unpack(self._take(4))[0]
+        if code == b"l":
+            (n,) = self._I32.unpack(self._take(4))
+            if abs(n) > len(self.data):
+                raise ValueError("bad length in snapshot")
+            digits = bytes(self._take(2 * abs(n)))
+            # 15-bit digits, least significant first: checked, then converted in linear time
+            if any(digits[2 * i + 1] & 0x80 for i in range(abs(n))):
+                raise ValueError("bad digit in snapshot")
+            magnitude = 0
+            for i in range(abs(n) - 1, -1, -1):
+                magnitude = (magnitude << 15) | (digits[2 * i] | (digits[2 * i + 1] << 8))
+            return -magnitude if n < 0 else magnitude
+        if code == b"g":
+            return self._F64.unpack(self._take(8))[0]
+        if code == b"y":
+            real, imag = self._C128.unpack(self._take(16))
+            return complex(real, imag)
+        if code in (b"u", b"t"):
+            return str(self._take(self._size()), "utf-8", "surrogatepass")
+        if code == b"s":
+            return bytes(self._take(self._size()))
+        if code in (b"(", b"[", b"<", b">"):
+            items = [self.value(depth + 1) for _ in range(self._size())]
+            if code == b"(":
+                return tuple(items)
+            if code == b"[":
+                return items
+            return wire.Bag("set" if code == b"<" else "frozenset", items)
+        if code == b"{":
+            pairs: list[tuple[Any, Any]] = []
+            while True:
+                if self.pos < len(self.data) and self.data[self.pos] == ord("0"):
+                    self.pos += 1
+                    return wire.Bag("dict", pairs)
+                key = self.value(depth + 1)
+                pairs.append((key, self.value(depth + 1)))
+        raise ValueError(f"unexpected marshal type {code!r} in snapshot")
+
+
+def _whole(data: bytes) -> Any:
+    reader = Reader(data)
+    value = reader.value()
+    if reader.pos != len(data):
+        raise ValueError("trailing bytes in snapshot")
+    return value
+
+
+_SEQUENCE_TAGS = {"L": list, "T": tuple}
+_BAG_TAGS = {"S": "set", "F": "frozenset"}
+
+
+def _output(item: Any) -> str:
+    """One snapshot as wire JSON (see ``_rsmeter.snapshot`` for the tags)."""
+    if type(item) is not tuple or len(item) != 2 or type(item[0]) is not str:
+        raise ValueError("not a snapshot")
+    tag, body = item
+    if tag == "V":
+        if type(body) not in (int, float, str, bool, type(None), bytes, complex):
+            raise ValueError("not a snapshot")
+        return str(wire.dumps_output(body))
+    if tag in _SEQUENCE_TAGS or tag in _BAG_TAGS:
+        if type(body) is not tuple:
+            raise ValueError("not a snapshot")
+        value = _SEQUENCE_TAGS[tag](body) if tag in _SEQUENCE_TAGS else wire.Bag(_BAG_TAGS[tag], list(body))
+        return str(wire.dumps_output(value))
+    if tag == "M":
+        if type(body) is not bytes:
+            raise ValueError("not a snapshot")
+        return str(wire.dumps_output(_whole(body)))
+    if tag == "J":  # encoded inside the run by its wire module, which the candidate could rebind
+        if type(body) is not str or len(body) > MAX_FRAME:
+            raise ValueError("not a snapshot")
+        return str(wire.dumps_output(wire.decode_safe(json.loads(body))))
+    raise ValueError("not a snapshot")
+
+
+def decode_result(body: bytes) -> dict[str, Any]:
+    """A run's ``C`` frame (without its tag) as the result the host reads.
+
+    Raises ValueError (or RecursionError, OverflowError, UnicodeDecodeError, MemoryError)
+    when the frame is not what the native tail writes: the run then corrupted its own
+    result channel.
+    """
+    frame = _whole(body)
+    if type(frame) is not tuple or len(frame) != 6:
+        raise ValueError("not a result frame")
+    status, snaps, exc_name, message, index, blocked = frame
+    if status not in ("ok", "error", "memory", "output") or type(blocked) is not int:
+        raise ValueError("not a result frame")
+    result: dict[str, Any] = {"status": status, "count_blocked": bool(blocked)}
+    if status == "ok":
+        if type(snaps) is not list:
+            raise ValueError("not a result frame")
+        result["outputs"] = [json.loads(_output(item)) for item in snaps]
+    else:
+        result["outputs"] = []
+        result["exception"] = exc_name[:80] if type(exc_name) is str else "Exception"
+        result["message"] = message[:300] if type(message) is str else ""
+        result["index"] = index if type(index) is int else None
+    return result
