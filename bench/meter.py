@@ -4,6 +4,7 @@
     python bench/meter.py overhead      wall time per metered no-op measurement (target <= 50 ms)
     python bench/meter.py contrast      N(slow cluster) / N(top cluster) per generator task (>= 10x)
     python bench/meter.py throughput    candidates/s: correctness only (MBPP+), and metered (mixed group)
+    python bench/meter.py imports       count a standard-library import adds to fast solutions (<= 0.5%)
 """
 
 from __future__ import annotations
@@ -97,5 +98,32 @@ def throughput() -> None:
         print(f"metered mixed groups: {n} responses ({2 * len(groups)} metered) in {dt:.1f} s = {n / dt:.2f}/s")
 
 
+IMPORTS = ("collections", "heapq", "bisect", "itertools", "functools", "math", "re", "string", "operator", "array",
+           "typing", "dataclasses", "threading", "random", "fractions", "decimal", "statistics")
+
+
+def imports() -> None:
+    """The count ``import X`` adds to a fast solution at its problem's performance scale."""
+    with Scorer(settings()) as scorer:
+        tasks = evalperf_problems()[:3]
+        base = {}
+        for problem in tasks:
+            fast, _ = perf_solutions(problem.id)
+            base[problem.id] = (fast, scorer.evaluate(problem, fast).instructions or 1)
+        print(f"{'module':12s} " + " ".join(f"{p.id + ' (N=' + format(base[p.id][1], ',') + ')':>30s}" for p in tasks))
+        worst = 0.0
+        for module in IMPORTS:
+            cells = []
+            for problem in tasks:
+                fast, n = base[problem.id]
+                m = scorer.evaluate(problem, f"import {module}\n{fast}")
+                added = (m.instructions or 0) - n
+                worst = max(worst, added / n)
+                cells.append(f"{added:>+12,d} ({100 * added / n:+.3f}%)")
+            print(f"{module:12s} " + " ".join(f"{c:>30s}" for c in cells))
+        print(f"largest addition: {100 * worst:.3f}% of a fast solution's count (target <= 0.5%)")
+
+
 if __name__ == "__main__":
-    {"determinism": determinism, "overhead": overhead, "contrast": contrast, "throughput": throughput}[sys.argv[1]]()
+    {"determinism": determinism, "overhead": overhead, "contrast": contrast, "throughput": throughput,
+     "imports": imports}[sys.argv[1]]()

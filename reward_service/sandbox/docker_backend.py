@@ -225,7 +225,8 @@ class DockerSandbox(PooledSandbox):
         prefix = meter.command_prefix("/tmp/.rs-count") if meter else []
         env = {
             "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-            "RS_HASH_SEED": str(self.settings.meter.hash_seed), "RS_MODE": meter.mode if meter else "plain",
+            "RS_HASH_SEED": str(self.settings.meter.hash_seed),
+            "PYTHONHASHSEED": str(self.settings.meter.hash_seed), "RS_MODE": meter.mode if meter else "plain",
             "RS_LAUNCHER": json.dumps(prefix), "RS_SCRATCH": "/tmp", "RS_PIDNS": "1",
         }
         # /tmp is the scratch directory; /dev/mqueue is Docker's and writable by anyone: a

@@ -85,6 +85,7 @@ class EmbeddedSandbox(PooledSandbox):
         prefix = meter.command_prefix(f"{scratch_in}/.rs-count") if meter else []
         env = {
             "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "RS_HASH_SEED": str(self.hash_seed),
+            "PYTHONHASHSEED": str(self.hash_seed),
             "RS_MODE": mode, "PYTHONDONTWRITEBYTECODE": "1", "RS_LAUNCHER": json.dumps(prefix),
         }
         python = [self.python, "-s", "-B"]

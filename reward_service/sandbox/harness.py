@@ -19,8 +19,9 @@ never enter the sandbox; the host compares. The template tells the zygote, throu
 the run closes before the candidate starts, whether the run was *armed*: a failure before
 that is the harness's, after it the candidate's. The zygote, its template and every run
 are non-dumpable, so no process of the sandbox can read another's memory, environment or
-descriptors through /proc; the zygote hashes with a random seed (it reads hostile data),
-the template and runs with a fixed one (repeatable counts).
+descriptors through /proc. Every process hashes with the same fixed seed (a compiled
+candidate, and so its count, must not depend on which zygote compiled it); the zygote never
+hashes a value the candidate chose (``protocol.py``).
 
 Under valgrind every code path is translated on first use and dies with the run that
 translated it, so the template warms the paths a run takes (``_warm``). It also imports

@@ -216,6 +216,20 @@ def _whole(data: bytes) -> Any:
     return value
 
 
+_STRING_OR_BRACE = re.compile(r'"(?:[^"\\]|\\.)*"|\{')
+_TAG_KEY = re.compile(r'\{\s*"__(?:tuple|set|dict|bytes|float|int|complex|digest)__"\s*:')
+
+
+def _tags_only(text: str) -> bool:
+    """True when every JSON object in ``text`` starts with a wire tag: the only keys the JSON
+    decoder then hashes are the tags (the zygote hashes strings with a fixed seed, so keys an
+    adversary chose could all collide)."""
+    for m in _STRING_OR_BRACE.finditer(text):
+        if m.group() == "{" and not _TAG_KEY.match(text, m.start()):
+            return False
+    return True
+
+
 _SEQUENCE_TAGS = {"L": list, "T": tuple}
 _BAG_TAGS = {"S": "set", "F": "frozenset"}
 
@@ -239,7 +253,7 @@ def _output(item: Any) -> str:
             raise ValueError("not a snapshot")
         return str(wire.dumps_output(_whole(body)))
     if tag == "J":  # encoded inside the run by its wire module, which the candidate could rebind
-        if type(body) is not str or len(body) > MAX_FRAME:
+        if type(body) is not str or len(body) > MAX_FRAME or not _tags_only(body):
             raise ValueError("not a snapshot")
         return str(wire.dumps_output(wire.decode_safe(json.loads(body))))
     raise ValueError("not a snapshot")

@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - the image always carries it
     sys.exit("relay: the sandbox's native helper is missing")
 
 HARNESS = os.environ.get("RS_HARNESS", "/opt/rs/harness.py")
-_ENV_KEYS = ("PATH", "HOME", "LANG", "RS_HASH_SEED", "RS_MODE", "RS_LAUNCHER", "RS_SCRATCH", "RS_PIDNS",
+_ENV_KEYS = ("PATH", "HOME", "LANG", "RS_HASH_SEED", "PYTHONHASHSEED", "RS_MODE", "RS_LAUNCHER", "RS_SCRATCH", "RS_PIDNS",
              "PYTHONDONTWRITEBYTECODE")
 
 

@@ -46,7 +46,7 @@ def test_all_tasks_convert_quickly() -> None:
     elapsed = time.perf_counter() - start
     assert len(loaded) == 378
     assert len({p.id for p in loaded}) == 378
-    assert elapsed < 4.0  # about 0.7 s alone; slack for a busy machine
+    assert elapsed < 30.0  # about 0.7 s alone: catches a pathological slowdown, not noise (figures live in bench/)
 
 
 def test_tests_are_base_then_plus_with_reference_outputs() -> None:

@@ -61,9 +61,10 @@ def test_snapshots_become_the_same_wire_json_as_a_direct_encoding() -> None:
     b"[\xff\xff\xff\x7f",  # a length larger than the data
     frame([("J", "[[[")]),  # not JSON
     frame([("J", '{"__code__": 1}')]),  # an unknown tag inside JSON
+    frame([("J", '[{"k0": 1, "k1": 2}]')]),  # keys that are no tag (chosen keys could all collide)
     marshal.dumps(("ok", [], None, None, None), 2),  # a frame of another shape
     marshal.dumps(("passed", [], None, None, None, 0), 2),  # a status the tail never writes
-], ids=range(12))
+], ids=range(13))
 def test_refuses_what_the_harness_never_writes(data: bytes) -> None:
     with pytest.raises((ValueError, TypeError)):
         decode_result(data)
