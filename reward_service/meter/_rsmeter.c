@@ -559,18 +559,21 @@ static int install_seccomp(void) {
  * an exact list/tuple/set/frozenset of exact immutable scalars, ("M", marshal bytes) for
  * what marshal takes (it refuses every subclass, so no candidate code runs in it), else
  * ("J", dumps(value)), encoded by the harness's wire module. NULL with an exception set. */
-static PyObject *snapshot(PyObject *value, PyObject *dumps, int metered) {
-    if (!metered) {  /* no count to protect: wire JSON at once (huge sequences become digests) */
-        PyObject *text = PyObject_CallOneArg(dumps, value);
-        if (text == NULL)
-            return NULL;
-        if (!PyUnicode_CheckExact(text)) {
-            Py_DECREF(text);
-            PyErr_SetString(PyExc_TypeError, "output encoder returned no text");
-            return NULL;
-        }
-        return Py_BuildValue("(sN)", "J", text);
+static PyObject *json_snapshot(PyObject *value, PyObject *dumps) {
+    PyObject *text = PyObject_CallOneArg(dumps, value);
+    if (text == NULL)
+        return NULL;
+    if (!PyUnicode_CheckExact(text)) {
+        Py_DECREF(text);
+        PyErr_SetString(PyExc_TypeError, "output encoder returned no text");
+        return NULL;
     }
+    return Py_BuildValue("(sN)", "J", text);
+}
+
+static PyObject *snapshot(PyObject *value, PyObject *dumps, int metered) {
+    if (!metered)  /* no count to protect: wire JSON at once (huge sequences become digests) */
+        return json_snapshot(value, dumps);
     if (plain_scalar(value))
         return Py_BuildValue("(sO)", "V", value);
     const char *tag = PyList_CheckExact(value) ? "L" : PyTuple_CheckExact(value) ? "T"
@@ -581,10 +584,7 @@ static PyObject *snapshot(PyObject *value, PyObject *dumps, int metered) {
         Py_XDECREF(plain);
         if (ok) {
             PyObject *items = PySequence_Tuple(value);
-            if (items == NULL)
-                return NULL;
-            PyObject *out = Py_BuildValue("(sN)", tag, items);
-            return out;
+            return items ? Py_BuildValue("(sN)", tag, items) : NULL;
         }
     }
     PyObject *data = PyMarshal_WriteObjectToString(value, 2);
@@ -593,15 +593,7 @@ static PyObject *snapshot(PyObject *value, PyObject *dumps, int metered) {
     if (!PyErr_ExceptionMatches(PyExc_ValueError))
         return NULL;
     PyErr_Clear();
-    PyObject *text = PyObject_CallOneArg(dumps, value);
-    if (text == NULL)
-        return NULL;
-    if (!PyUnicode_CheckExact(text)) {
-        Py_DECREF(text);
-        PyErr_SetString(PyExc_TypeError, "output encoder returned no text");
-        return NULL;
-    }
-    return Py_BuildValue("(sN)", "J", text);
+    return json_snapshot(value, dumps);
 }
 
 static int write_all(int fd, const char *buf, Py_ssize_t n) {

@@ -93,7 +93,10 @@ def _wipe(path: str) -> bool:
     (too deep a tree, say): the zygote then reports itself dirty and is replaced."""
 
     def clear(directory: str) -> None:
-        os.chmod(directory, 0o700)  # the run may have taken its own permissions away
+        try:
+            os.chmod(directory, 0o700)  # the run may have taken its own permissions away
+        except PermissionError:
+            pass  # not ours (a container's /tmp belongs to root, mode 1777): nor the run's, then
         for entry in os.scandir(directory):
             if entry.is_dir(follow_symlinks=False):
                 clear(entry.path)
