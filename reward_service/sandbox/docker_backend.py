@@ -21,7 +21,6 @@ itself runs in a container could not name host paths for bind mounts). Docker's 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import select
@@ -36,7 +35,7 @@ from ..meter.base import Meter
 from ..meter.callgrind import CallgrindMeter
 from ..settings import Settings
 from .embedded import WARMUP
-from .zygote import Channel, PooledSandbox, Zygote, ZygotePool
+from .zygote import Channel, PooledSandbox, Zygote, ZygotePool, slot_uid, zygote_environment
 
 __all__ = ["DockerSandbox", "ContainerCallgrindMeter", "SANDBOX_LABEL"]
 
@@ -221,14 +220,8 @@ class DockerSandbox(PooledSandbox):
 
     def _container_config(self, slot: int, meter: Meter | None) -> dict[str, Any]:
         sb = self.settings.sandbox
-        uid = _BASE_UID + (100 if meter else 0) + slot
-        prefix = meter.command_prefix("/tmp/.rs-count") if meter else []
-        env = {
-            "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-            "RS_HASH_SEED": str(self.settings.meter.hash_seed),
-            "PYTHONHASHSEED": str(self.settings.meter.hash_seed), "RS_MODE": meter.mode if meter else "plain",
-            "RS_LAUNCHER": json.dumps(prefix), "RS_SCRATCH": "/tmp", "RS_PIDNS": "1",
-        }
+        uid = slot_uid(_BASE_UID, meter is not None, slot)
+        env = zygote_environment(meter, "/tmp/.rs-count", "/tmp", self.settings.meter.hash_seed, pidns=True)
         # /tmp is the scratch directory; /dev/mqueue is Docker's and writable by anyone: a
         # read-only tmpfs over it leaves no place for state between runs.
         tmpfs = {"/tmp": f"rw,nosuid,nodev,noexec,size={sb.scratch_mb}m,mode=1777", "/dev/mqueue": "ro,size=4k"}

@@ -14,7 +14,6 @@ randomisation is off (``setarch -R``) so that metered runs are repeatable.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -27,7 +26,7 @@ from ..meter.base import Meter
 from ..problem import EntryPoint
 from ..settings import SandboxSettings
 from .base import RunSpec
-from .zygote import FdChannel, PooledSandbox, Zygote, ZygotePool
+from .zygote import FdChannel, PooledSandbox, Zygote, ZygotePool, slot_uid, zygote_environment
 
 __all__ = ["EmbeddedSandbox", "default_python", "HARNESS_FILES"]
 
@@ -80,23 +79,16 @@ class EmbeddedSandbox(PooledSandbox):
     # ------------------------------------------------------------------ starting zygotes
     def _command(self, slot: int, meter: Meter | None, scratch: Path) -> tuple[list[str], dict[str, str]]:
         """The zygote's command line and the (whole, explicit) environment it starts with."""
-        mode = meter.mode if meter else "plain"
-        scratch_in = "/tmp" if self.settings.isolation == "bwrap" else str(scratch)
-        prefix = meter.command_prefix(f"{scratch_in}/.rs-count") if meter else []
-        env = {
-            "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "RS_HASH_SEED": str(self.hash_seed),
-            "PYTHONHASHSEED": str(self.hash_seed),
-            "RS_MODE": mode, "PYTHONDONTWRITEBYTECODE": "1", "RS_LAUNCHER": json.dumps(prefix),
-        }
+        isolated = self.settings.isolation == "bwrap"
+        scratch_in = "/tmp" if isolated else str(scratch)
+        env = zygote_environment(meter, f"{scratch_in}/.rs-count", scratch_in, self.hash_seed, pidns=isolated)
         python = [self.python, "-s", "-B"]
         setarch = [shutil.which("setarch") or "setarch", os.uname().machine, "-R"]
-        if self.settings.isolation == "none":
-            env.update(RS_SCRATCH=str(scratch), RS_PIDNS="0")
+        if not isolated:
             return [*setarch, *python, str(self._harness / "harness.py")], env
-        env.update(RS_SCRATCH="/tmp", RS_PIDNS="1")
         cmd: list[str] = [*setarch]
         if os.geteuid() == 0:
-            uid = _BASE_UID + (100 if meter else 0) + slot
+            uid = slot_uid(_BASE_UID, meter is not None, slot)
             cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
         cmd += [
             # --as-pid-1: no bubblewrap init in the sandbox holding the host's pipes (the zygote,

@@ -224,10 +224,7 @@ def _tags_only(text: str) -> bool:
     """True when every JSON object in ``text`` starts with a wire tag: the only keys the JSON
     decoder then hashes are the tags (the zygote hashes strings with a fixed seed, so keys an
     adversary chose could all collide)."""
-    for m in _STRING_OR_BRACE.finditer(text):
-        if m.group() == "{" and not _TAG_KEY.match(text, m.start()):
-            return False
-    return True
+    return all(m.group() != "{" or _TAG_KEY.match(text, m.start()) for m in _STRING_OR_BRACE.finditer(text))
 
 
 _SEQUENCE_TAGS = {"L": list, "T": tuple}

@@ -30,7 +30,23 @@ from ..meter.base import Meter
 from .base import RunOutcome, RunSpec, RunStatus, Sandbox
 from .protocol import HDR, MAX_FRAME
 
-__all__ = ["Channel", "Zygote", "ZygotePool", "PooledSandbox", "interpret"]
+__all__ = ["Channel", "Zygote", "ZygotePool", "PooledSandbox", "interpret", "zygote_environment", "slot_uid"]
+
+
+def zygote_environment(meter: Meter | None, count_dir: str, scratch: str, hash_seed: int, *,
+                       pidns: bool) -> dict[str, str]:
+    """The whole environment a zygote starts with, on every backend (nothing of the host's)."""
+    return {
+        "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": str(hash_seed), "RS_HASH_SEED": str(hash_seed), "RS_MODE": meter.mode if meter else "plain",
+        "RS_LAUNCHER": json.dumps(meter.command_prefix(count_dir) if meter else []), "RS_SCRATCH": scratch,
+        "RS_PIDNS": "1" if pidns else "0",
+    }
+
+
+def slot_uid(base: int, metered: bool, slot: int) -> int:
+    """Each slot runs as its own uid (per-uid process limits of one slot do not touch another)."""
+    return base + (100 if metered else 0) + slot
 
 
 class Channel(abc.ABC):
