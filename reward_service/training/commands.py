@@ -60,15 +60,15 @@ def cmd_pool(args: argparse.Namespace, settings: Settings) -> int:
     if args.meter:
         settings = settings.model_copy(update={"meter": settings.meter.model_copy(update={"backend": args.meter})})
     total = sum(len(rs) for _, rs in groups)
-    with Scorer(settings) as scorer, Progress() as progress:
+    with Scorer(settings) as scorer, Progress(console=Console(stderr=True)) as progress:
         task = progress.add_task("scoring", total=total)
         summary = score_pool(scorer, groups, args.out, options=ScoreOptions(round_digits=args.round), chunk=args.chunk,
                              progress=lambda n: progress.advance(task, n))
     tally = ", ".join(f"{v.value}: {n}" for v, n in sorted(summary.verdicts.items(), key=lambda kv: kv[0].value))
-    Console(stderr=True).print(
+    print(
         f"{summary.problems} problems in {args.out} ({summary.resumed} resumed); {summary.received} responses scored, "
         f"{summary.measured} unique programs run, {summary.seconds:.1f} s "
-        f"({summary.responses_per_second:.1f} responses/s); {tally or 'nothing to do'}")
+        f"({summary.responses_per_second:.1f} responses/s); {tally or 'nothing to do'}", file=sys.stderr)
     return 0
 
 

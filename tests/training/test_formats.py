@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import datasets
 import pytest
 
 from reward_service.training import Format, build_dpo, build_sft, write_jsonl
 
 from .conftest import Pool
-
-datasets = pytest.importorskip("datasets")
 
 SFT_COLUMNS = {
     Format.trl: {"prompt", "completion"},
