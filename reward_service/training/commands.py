@@ -57,9 +57,13 @@ def cmd_pool(args: argparse.Namespace, settings: Settings) -> int:
         groups = [(problems[g["problem_id"]], [str(r) for r in g["responses"]]) for g in raw]
     else:
         raise InvalidInput("give --responses, or --evalperf-solutions")
+    done = {r.problem_id for r in read_pool(args.out)} if args.out.exists() else set()
+    if all(p.id in done for p, _ in groups):  # nothing to score: do not start a sandbox
+        print(f"{len(done)} problems in {args.out} ({len(groups)} resumed); 0 responses scored", file=sys.stderr)
+        return 0
     if args.meter:
         settings = settings.model_copy(update={"meter": settings.meter.model_copy(update={"backend": args.meter})})
-    total = sum(len(rs) for _, rs in groups)
+    total = sum(len(rs) for p, rs in groups if p.id not in done)
     with Scorer(settings) as scorer, Progress(console=Console(stderr=True)) as progress:
         task = progress.add_task("scoring", total=total)
         summary = score_pool(scorer, groups, args.out, options=ScoreOptions(round_digits=args.round), chunk=args.chunk,

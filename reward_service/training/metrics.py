@@ -18,6 +18,9 @@ Beyond (Mercury, Du et al. 2024)
     sample scores 0 (Mercury runs it as infinitely slow). When lo == hi a correct sample scores
     100 at or below it and 0 above. A task's Beyond is the mean over all its samples; overall,
     the mean over tasks. Reported in percent, as the paper's tables are.
+
+Samples with the ``sandbox_error`` verdict (an infrastructure failure, not the model's) are
+left out of every metric, as the reward masks them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidInput
+from ..verdict import Verdict
 from .pool import ScoredRow, rows_by_problem
 
 __all__ = ["pass_at_k", "dps_norm", "beyond", "TaskMetrics", "EvalReport", "evaluate", "reference_counts"]
@@ -111,7 +115,10 @@ def evaluate(rows: Sequence[ScoredRow], references: Mapping[str, Sequence[int]] 
     """Per-task and overall metrics of a scored pool of a model's samples."""
     references = references or {}
     tasks = []
-    for pid, group in rows_by_problem(rows).items():
+    for pid, every in rows_by_problem(rows).items():
+        group = [r for r in every if r.verdict is not Verdict.sandbox_error]  # not the model's fault: masked
+        if not group:
+            continue
         n, c = len(group), sum(r.correct for r in group)
         refs = list(references.get(pid, ()))
         counts = [r.instructions for r in group if r.correct and r.instructions is not None]

@@ -123,6 +123,9 @@ def score_pool(
     is called with the number of responses of each finished chunk.
     """
     options = options or ScoreOptions()
+    ids = [p.id for p, _ in groups]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("a pool holds one group per problem; merge the responses of repeated problem ids")
     out = Path(out)
     kept = _whole_groups(_parse_lines(out)) if out.exists() else []
     done = {r.problem_id for r in kept}

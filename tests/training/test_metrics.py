@@ -61,6 +61,8 @@ def test_evaluate_by_hand() -> None:
     assert report.pass_at[1] == 75.0 and report.dps_norm == a.dps_norm and report.beyond == a.beyond
     assert (report.dps_tasks, report.beyond_tasks) == (1, 1)
     assert evaluate(rows, {"a": [10, 20, 30]}, min_correct=3).tasks[0].dps_norm is None
+    masked = rows + [_row("a", 4, None).model_copy(update={"verdict": Verdict.sandbox_error})]
+    assert evaluate(masked, {"a": [10, 20, 30]}, ks=(1, 2)).tasks[0] == a  # a sandbox failure is not the model's
 
 
 CLUSTER_TASKS = ("Mbpp/88", "Mbpp/226")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from reward_service.errors import InvalidInput
 from reward_service.extract import code_digest
 from reward_service.problem import Problem
 from reward_service.scoring import Scorer
@@ -52,3 +55,5 @@ def test_resume_after_interruption(scorer: Scorer, tmp_path: Path) -> None:
     assert len(out.read_text().splitlines()) == 5
     third = score_pool(scorer, groups, out)
     assert (third.received, third.resumed) == (0, 3)
+    with pytest.raises(InvalidInput):
+        score_pool(scorer, [groups[0], groups[0]], tmp_path / "twice.jsonl")
