@@ -27,9 +27,7 @@ def variants(source: str, entry: str, rng: random.Random) -> str:
     if roll < 0.55:
         return f"Here is a solution.\n\n```python\n{source}\n```\n"
     if roll < 0.8:  # the same program, formatted differently
-        spaced = "\n".join(line.rstrip() + ("  # step" if line.strip().startswith("return") else "")
-                           for line in source.splitlines())
-        return f"```python\n# solution\n{spaced}\n\n```\nThis runs in linear time."
+        return f"```python\n# solution\n\n{source}\n\n# end of solution\n```\nThis runs in linear time."
     if roll < 0.95:
         return f"```python\ndef {entry}(*args):\n    return {rng.randrange(3)}\n```"
     return "I would loop over the input and keep a running answer."
