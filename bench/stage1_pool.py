@@ -45,7 +45,7 @@ def main() -> None:
     settings = Settings(data_dir=data, meter=MeterSettings(backend="callgrind"), sandbox=SandboxSettings(concurrency=2))
     with Scorer(settings) as scorer:
         started = time.monotonic()
-        summary = score_pool(scorer, groups, data / "pool.jsonl")
+        summary = score_pool(scorer, groups, data / "pool.jsonl", chunk=8)
         wall = time.monotonic() - started
     print(f"problems: {n_problems}, responses received: {summary.received}, "
           f"programs measured (after AST dedupe): {summary.measured} "

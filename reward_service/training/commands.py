@@ -134,7 +134,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     pool.add_argument("--responses", type=Path, help="JSONL: {problem_id, responses: [...]} per line")
     pool.add_argument("--evalperf-solutions", action="store_true", help="score EvalPerf's labelled solutions (references)")
     pool.add_argument("--out", type=Path, required=True, help="pool JSONL; an existing one is resumed")
-    pool.add_argument("--chunk", type=int, default=8, help="problems scored (and written) together")
+    pool.add_argument("--chunk", type=int, default=4, help="problems scored (and written) together")
     pool.add_argument("--round", type=int, default=None, help="round rewards to k decimals")
     pool.add_argument("--meter", choices=["auto", "perf", "callgrind"], default=None)
     pool.set_defaults(func=cmd_pool)

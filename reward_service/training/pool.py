@@ -113,14 +113,15 @@ def score_pool(
     out: str | Path,
     *,
     options: ScoreOptions | None = None,
-    chunk: int = 8,
+    chunk: int = 4,
     progress: Callable[[int], None] | None = None,
 ) -> PoolSummary:
     """Score ``groups`` into the pool file ``out``, resuming what an earlier call left there.
 
-    ``chunk`` groups are scored together (so their identical programs share runs) and then
-    appended and flushed; an interruption loses at most the chunk in flight. ``progress``
-    is called with the number of responses of each finished chunk.
+    ``chunk`` groups are scored together (the scorer's workers stay busy across group
+    boundaries; identical programs of one problem run once) and then appended and synced, so
+    an interruption loses at most the chunk in flight. ``progress`` is called with the number
+    of responses of each finished chunk.
     """
     options = options or ScoreOptions()
     ids = [p.id for p, _ in groups]
