@@ -19,7 +19,9 @@ Beyond (Mercury, Du et al. 2024)
     100 at or below it and 0 above. A task's Beyond is the mean over all its samples; overall,
     the mean over tasks. Reported in percent, as the paper's tables are.
 
-Samples with the ``sandbox_error`` verdict (an infrastructure failure, not the model's) are
+A sample that passes the tests but fails or times out on the performance inputs is not
+``passed`` here, so it counts against pass@1 and is left out of DPS_norm (EvalPerf scores it
+0 there instead). Samples with the ``sandbox_error`` verdict (an infrastructure failure, not the model's) are
 left out of every metric, as the reward masks them.
 """
 
