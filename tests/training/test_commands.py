@@ -25,7 +25,7 @@ def fence(body: str) -> str:
 def test_pool_then_sft_dpo_eval(tmp_path: Path, settings: Settings) -> None:
     problems = [Problem(id=f"t/sum{k}", prompt=f"Sum 0..n-1 ({k}).", entry_point="f",
                         reference="def f(n):\n    return sum(range(n))\n", tests=[{"args": [10]}, {"args": [300]}])
-                for k in range(2)]
+                for k in range(1)]
     dump_problems(problems, tmp_path / "problems.jsonl")
     loop = fence("    t = 0\n    for i in range(n):\n        t += i\n    return t\n")
     builtin = fence("    return sum(range(n))\n")
@@ -37,17 +37,17 @@ def test_pool_then_sft_dpo_eval(tmp_path: Path, settings: Settings) -> None:
     proc = run_cli(["pool", "--problems", str(tmp_path / "problems.jsonl"), "--responses", str(tmp_path / "responses.jsonl"),
                     "--out", str(pool)], settings)
     assert proc.returncode == 0, proc.stderr
-    assert "10 responses scored" in proc.stderr and "8 unique programs run" in proc.stderr
+    assert "5 responses scored" in proc.stderr and "4 unique programs run" in proc.stderr
     rows = [json.loads(line) for line in pool.read_text().splitlines()]
     assert [r["verdict"] for r in rows[:5]] == ["passed", "passed", "passed", "wrong_answer", "format_error"]
     again = run_cli(["pool", "--problems", str(tmp_path / "problems.jsonl"), "--responses",
                      str(tmp_path / "responses.jsonl"), "--out", str(pool)], settings)
-    assert again.returncode == 0 and "2 resumed" in again.stderr and "0 responses scored" in again.stderr
+    assert again.returncode == 0 and "1 resumed" in again.stderr and "0 responses scored" in again.stderr
 
     proc = run_cli(["sft", "--pool", str(pool), "--out", str(tmp_path / "sft.jsonl"), "--format", "messages"], settings)
     assert proc.returncode == 0, proc.stderr
     sft = [json.loads(line) for line in (tmp_path / "sft.jsonl").read_text().splitlines()]
-    assert len(sft) == 4 and sft[0]["messages"][1]["content"] == closed
+    assert len(sft) == 2 and sft[0]["messages"][1]["content"] == closed
 
     proc = run_cli(["dpo", "--pool", str(pool), "--out", str(tmp_path / "dpo.jsonl"), "--proportion", "0.5"], settings)
     assert proc.returncode == 0, proc.stderr
