@@ -1,4 +1,4 @@
-"""Command line: ``reward-service score | serve | worker``."""
+"""Command line: ``reward-service score | serve | worker | demo | pool | sft | dpo | eval``."""
 
 from __future__ import annotations
 
@@ -214,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run a worker on the Redis queue")
     worker.add_argument("--check", action="store_true", help="exit 0 if a live worker heartbeat exists")
     worker.set_defaults(func=cmd_worker)
+    from .training.commands import add_parsers
+
+    add_parsers(sub)  # stage 1: pool, sft, dpo, eval
     return parser
 
 
