@@ -23,8 +23,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import Overloaded, RewardServiceError
 from ..settings import Settings, get_settings
-from . import routes_health, routes_jobs, routes_problems, routes_rewards
-from .middleware import BodyLimit, RequestMetrics
+from .http import routes_health, routes_jobs, routes_problems, routes_rewards
+from .http.middleware import BodyLimit, RequestMetrics
 from .runtime import Runtime
 
 __all__ = ["create_app"]

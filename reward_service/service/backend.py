@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import redis
 
 from ..settings import Settings
-from .cache import ResultCache
-from .completions import CompletionFeed, Completions
-from .jobs import JobStore
-from .problems_store import ProblemStore
-from .queue import LocalTaskQueue, RedisTaskQueue, TaskQueue
-from .store import MemoryStore, RedisStore, Store, connect
+from .queue.completions import CompletionFeed, Completions
+from .queue.task_queue import LocalTaskQueue, RedisTaskQueue, TaskQueue
+from .state.cache import ResultCache
+from .state.jobs import JobStore
+from .state.problems_store import ProblemStore
+from .state.store import MemoryStore, RedisStore, Store, connect
 
 __all__ = ["Backend", "open_backend"]
 

@@ -19,18 +19,19 @@ from collections import deque
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..errors import Unavailable
-from ..problem import Case, Problem
-from ..results import Measurement
-from ..scoring import Scorer
-from ..verdict import Verdict
-from . import keys, metrics
-from .backend import Backend
+from ...errors import Unavailable
+from ...problem import Case, Problem
+from ...results import Measurement
+from ...scoring import Scorer
+from ...verdict import Verdict
+from .. import metrics
+from ..backend import Backend
+from ..state import keys
+from ..state.jobs import JobState
 from .execution import measure, record
 from .heartbeat import WorkerInfo, beat, worker_name
-from .jobs import JobState
-from .queue import Delivery
 from .retry import RetryPolicy
+from .task_queue import Delivery
 
 __all__ = ["Worker", "SELF_CHECK_PROBLEM"]
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..problem import Problem
-from ..results import ScoreOptions
-from ..settings import MeterBackendName
-from .jobs import JobState
-from .plan import GroupOut
+from ...problem import Problem
+from ...results import ScoreOptions
+from ...settings import MeterBackendName
+from ..queue.plan import GroupOut
+from ..state.jobs import JobState
 
 __all__ = [
     "ErrorBody",

@@ -11,7 +11,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import metrics
+from .. import metrics
 
 __all__ = ["BodyLimit", "RequestMetrics"]
 

@@ -6,11 +6,11 @@ import uuid
 
 from fastapi import APIRouter, Depends, Path
 
-from ..results import Measurement
+from ...results import Measurement
+from ..runtime import Runtime, get_runtime
+from ..state.jobs import Job, JobState
 from .auth import require_token
 from .errors_doc import errors
-from .jobs import Job, JobState
-from .runtime import Runtime, get_runtime
 from .schemas import JobAccepted, JobStatus, Progress, RewardsRequest, RewardsResponse
 
 __all__ = ["router", "refresh"]

@@ -11,8 +11,8 @@ import hmac
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..errors import Unauthorized
-from .runtime import Runtime
+from ...errors import Unauthorized
+from ..runtime import Runtime
 
 __all__ = ["require_token", "bearer"]
 

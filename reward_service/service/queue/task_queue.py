@@ -40,10 +40,10 @@ import redis
 import redis.exceptions
 from pydantic import BaseModel, ConfigDict
 
-from ..results import Aggregate
-from . import keys
+from ...results import Aggregate
+from ..state import keys
+from ..state.store import Store, redis_errors
 from .completions import Completions
-from .store import Store, redis_errors
 
 __all__ = ["Task", "Delivery", "TaskQueue", "RedisTaskQueue", "LocalTaskQueue"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from ..errors import UnknownProblem
-from ..problem import Problem
+from ...errors import UnknownProblem
+from ...problem import Problem
 from . import keys
 from .store import Store
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..results import GroupResult, Measurement, ScoreOptions
+from ...results import GroupResult, Measurement, ScoreOptions
 
 __all__ = ["PlannedMember", "PlannedGroup", "Plan", "GroupOut"]
 

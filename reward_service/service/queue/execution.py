@@ -7,13 +7,13 @@ problem version is gone, say) and is left to :mod:`.retry`.
 
 from __future__ import annotations
 
-from ..results import Measurement
-from ..scoring import Scorer
-from ..verdict import Verdict
-from . import metrics
-from .cache import result_ttl_s
-from .problems_store import ProblemStore
-from .queue import Delivery, Task, TaskQueue
+from ...results import Measurement
+from ...scoring import Scorer
+from ...verdict import Verdict
+from .. import metrics
+from ..state.cache import result_ttl_s
+from ..state.problems_store import ProblemStore
+from .task_queue import Delivery, Task, TaskQueue
 
 __all__ = ["measure", "record"]
 

@@ -14,8 +14,8 @@ import time
 
 from pydantic import BaseModel, ConfigDict
 
-from . import keys
-from .store import Store
+from ..state import keys
+from ..state.store import Store
 
 __all__ = ["WorkerInfo", "worker_name", "beat", "live_workers", "check"]
 

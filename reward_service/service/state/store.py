@@ -17,7 +17,7 @@ from typing import Protocol
 import redis
 import redis.exceptions
 
-from ..errors import Unavailable
+from ...errors import Unavailable
 
 __all__ = ["Store", "RedisStore", "MemoryStore", "connect", "redis_errors"]
 

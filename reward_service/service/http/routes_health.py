@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from .heartbeat import live_workers
-from .metrics import ClusterCollector, render
-from .runtime import Runtime, get_runtime
+from ..metrics import ClusterCollector, render
+from ..queue.heartbeat import live_workers
+from ..runtime import Runtime, get_runtime
 from .schemas import Health, Readiness
 
 __all__ = ["router"]

@@ -8,12 +8,13 @@ the task goes to the dead-letter stream with its last error, and its responses g
 
 from __future__ import annotations
 
-from ..results import Diagnostic, Measurement
-from ..verdict import Verdict
-from . import keys, metrics
-from .cache import ResultCache
-from .queue import Delivery, TaskQueue
-from .store import Store
+from ...results import Diagnostic, Measurement
+from ...verdict import Verdict
+from .. import metrics
+from ..state import keys
+from ..state.cache import ResultCache
+from ..state.store import Store
+from .task_queue import Delivery, TaskQueue
 
 __all__ = ["RetryPolicy"]
 

@@ -14,18 +14,18 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from ..errors import DeadlineExceeded, InvalidInput, LimitExceeded, Overloaded, Unavailable
-from ..extract import code_digest, triage
-from ..problem import Problem
-from ..results import Measurement
-from ..scoring import assemble_group, triage_to_measurement
-from ..settings import Settings
-from . import metrics
-from .backend import Backend
-from .cache import environment_tag, task_key
+from ...errors import DeadlineExceeded, InvalidInput, LimitExceeded, Overloaded, Unavailable
+from ...extract import code_digest, triage
+from ...problem import Problem
+from ...results import Measurement
+from ...scoring import assemble_group, triage_to_measurement
+from ...settings import Settings
+from .. import metrics
+from ..backend import Backend
+from ..http.schemas import RewardsRequest
+from ..state.cache import environment_tag, task_key
 from .plan import GroupOut, Plan, PlannedGroup, PlannedMember
-from .queue import Task
-from .schemas import RewardsRequest
+from .task_queue import Task
 
 __all__ = ["Dispatcher", "check_limits"]
 

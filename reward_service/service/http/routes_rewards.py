@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from ..runtime import Runtime, get_runtime
 from .auth import require_token
 from .errors_doc import errors
-from .runtime import Runtime, get_runtime
 from .schemas import RewardsRequest, RewardsResponse
 
 __all__ = ["router"]

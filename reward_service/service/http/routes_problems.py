@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from ..errors import InvalidProblem
-from ..problem import Problem
+from ...errors import InvalidProblem
+from ...problem import Problem
+from ..runtime import Runtime, get_runtime
 from .auth import require_token
 from .errors_doc import errors
-from .runtime import Runtime, get_runtime
 from .schemas import ProblemImport, ProblemImportResult, ProblemInfo
 
 __all__ = ["router"]

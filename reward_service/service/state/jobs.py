@@ -20,10 +20,10 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import NotFound
+from ...errors import NotFound
+from ..queue.plan import GroupOut, Plan
+from ..queue.task_queue import Task
 from . import keys
-from .plan import GroupOut, Plan
-from .queue import Task
 from .store import Store
 
 __all__ = ["JobState", "Job", "JobStore", "UnknownJob", "TRANSITIONS"]

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 import redis
 import redis.exceptions
 
-from . import keys
+from ..state import keys
 
 __all__ = ["Completions", "Watch", "CompletionFeed"]
 

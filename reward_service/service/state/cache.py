@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from ..results import Aggregate, Measurement
-from ..settings import Settings
-from ..verdict import Verdict
+from ...results import Aggregate, Measurement
+from ...settings import Settings
+from ...verdict import Verdict
 from . import keys
 from .store import Store
 
