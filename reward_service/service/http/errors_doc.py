@@ -14,6 +14,7 @@ ERROR_CODES: dict[int, str] = {
     401: "unauthorized: missing or invalid bearer token",
     404: "unknown_problem, unknown_job, not_found",
     405: "method_not_allowed",
+    409: "conflict: a group member or the group's size, problem or options differ from what was registered",
     413: "limit_exceeded: body bytes, groups, responses per group or response length over the limit",
     422: "invalid_request (malformed or schema-violating body), invalid_problem, invalid_input",
     429: "overloaded: queue over its bound; see Retry-After",

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...problem import Problem
-from ...results import ScoreOptions
+from ...results import GroupSummary, ResponseResult, ScoreOptions
 from ...settings import MeterBackendName
 from ..queue.plan import GroupOut
 from ..state.jobs import JobState
@@ -28,6 +28,11 @@ __all__ = [
     "ProblemImportResult",
     "Health",
     "Readiness",
+    "MemberIn",
+    "GroupMembersRequest",
+    "GroupMembersResponse",
+    "OpenRLHFRequest",
+    "OpenRLHFResponse",
 ]
 
 _EXAMPLE_RESPONSE = "```python\ndef add(a, b):\n    return a + b\n```"
@@ -153,4 +158,92 @@ class Readiness(BaseModel):
         description="redis: store reachable; workers: at least one live worker; "
         "sandbox: a worker's sandbox passed its self-check.",
         examples=[{"redis": True, "workers": True, "sandbox": True}],
+    )
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    index: int = Field(ge=0, description="The member's position in its group (0 <= index < size).", examples=[3])
+    response: str = Field(description="The model's response (markdown with a fenced python block).",
+                          examples=[_EXAMPLE_RESPONSE])  # fmt: skip
+
+
+class GroupMembersRequest(BaseModel):
+    """Some members of a group whose other members may come in other requests, to any replica."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group_key: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Names the group across requests and replicas; unique per group of a training run "
+        "(a key reused with other responses is a 409 conflict while the group is kept).",
+        examples=["run-7/step-12/group-3"],
+    )
+    size: int = Field(ge=1, description="How many members the group has in all.", examples=[16])
+    problem_id: str | None = Field(default=None, max_length=200, description="A registered problem.", examples=["Mbpp/2"])
+    problem: Problem | None = Field(default=None, description="An inline problem, instead of problem_id.")
+    members: list[MemberIn] = Field(min_length=1, description="The members this request brings (distinct indices).")
+    options: RewardOptions = Field(
+        default_factory=RewardOptions,
+        description="Scoring options (the same for every member of the group) and this caller's deadline_s "
+        "(default REWARD_API__GROUP_DEADLINE_S, capped by REWARD_API__SYNC_DEADLINE_S).",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> GroupMembersRequest:
+        if (self.problem_id is None) == (self.problem is None):
+            raise ValueError("give exactly one of problem_id and problem")
+        indices = [m.index for m in self.members]
+        if len(set(indices)) != len(indices):
+            raise ValueError("member indices must be distinct")
+        if max(indices) >= self.size:
+            raise ValueError(f"member index {max(indices)} is not below the group size {self.size}")
+        return self
+
+
+class GroupMembersResponse(BaseModel):
+    group_key: str
+    complete: bool = Field(description="True when every member of the group was measured: the rewards are final.")
+    partial: bool = Field(
+        description="True when the deadline came first: rewards are normalised over the members present "
+        "(registered and measured) only, listed in `present`."
+    )
+    size: int
+    present: list[int] = Field(description="Indices of the members the rewards were computed over.")
+    problem_id: str
+    problem_version: str
+    results: list[ResponseResult] = Field(
+        description="This request's members, in request order; `index` is the member's index in the group."
+    )
+    summary: GroupSummary = Field(description="Over the members present.")
+
+
+class OpenRLHFRequest(BaseModel):
+    """OpenRLHF's remote reward request (``--reward.remote_url``): lists of equal length, usually one."""
+
+    query: list[str] = Field(min_length=1, description="Full templated text: prompt followed by the response.")
+    prompts: list[str] = Field(min_length=1, description="The templated prompt (a prefix of the query).")
+    labels: list[str] = Field(
+        min_length=1,
+        description="A registered problem id, or an inline problem as JSON (a string starting with '{').",
+    )
+
+    @model_validator(mode="after")
+    def _same_length(self) -> OpenRLHFRequest:
+        if not len(self.query) == len(self.prompts) == len(self.labels):
+            raise ValueError("query, prompts and labels must have the same length")
+        return self
+
+
+class OpenRLHFResponse(BaseModel):
+    """What OpenRLHF reads: with one query each field is a scalar (it wraps each in a tensor),
+    with several each is a list of those scalars."""
+
+    rewards: float | list[float] = Field(description="The reward (0.0 for sandbox_error: OpenRLHF cannot mask).")
+    scores: float | list[float] = Field(description="1.0 when the response passed, else 0.0 (dynamic filtering).")
+    extra_logs: dict[str, float] | dict[str, list[float]] = Field(
+        description="Numbers only (OpenRLHF makes a tensor of each): passed, instructions (0 unless passed), "
+        "sandbox_error, partial, and verdict as a code (see reward_service.integrations.openrlhf.VERDICT_CODES)."
     )

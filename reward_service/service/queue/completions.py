@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import redis
 import redis.exceptions
@@ -31,15 +31,18 @@ log = logging.getLogger(__name__)
 class Watch:
     """One request's interest in a set of task ids."""
 
-    def __init__(self, task_keys: Iterable[str]) -> None:
+    def __init__(self, task_keys: Iterable[str], on_notify: Callable[[], None] | None = None) -> None:
         self.keys = frozenset(task_keys)
         self._ready: set[str] = set()
         self._cond = threading.Condition()
+        self._on_notify = on_notify  # for async waiters: wakes an event loop instead of a thread
 
     def _notify(self, task_key: str) -> None:
         with self._cond:
             self._ready.add(task_key)
             self._cond.notify()
+        if self._on_notify is not None:
+            self._on_notify()
 
     def wait(self, timeout_s: float) -> set[str]:
         """The ids announced since the last call, waiting up to ``timeout_s`` for one."""
@@ -58,9 +61,10 @@ class Completions:
         self._watches: dict[str, set[Watch]] = {}
 
     @contextlib.contextmanager
-    def watch(self, task_keys: Iterable[str]) -> Iterator[Watch]:
-        """Watch these task ids for the duration of the block (register before submitting)."""
-        watch = Watch(task_keys)
+    def watch(self, task_keys: Iterable[str], on_notify: Callable[[], None] | None = None) -> Iterator[Watch]:
+        """Watch these task ids for the duration of the block (register before submitting);
+        ``on_notify`` is also called (from the notifying thread) on each notice."""
+        watch = Watch(task_keys, on_notify)
         with self._lock:
             for key in watch.keys:
                 self._watches.setdefault(key, set()).add(watch)

@@ -51,6 +51,18 @@ key                            type    expiry                       why
                                                                      the same transaction): wakes the requests
                                                                      waiting for them. A missed message only
                                                                      delays a waiter to its next cache read.
+``rs:group:{key}``             hash    the latest member's deadline  A group assembled across requests (POST
+                                       + ``GROUP_GRACE_S`` (10 min)  /v1/groups/members): field ``meta`` (size,
+                                                                     problem version, options) and ``m:{index}``
+                                                                     per member (response digest, task or known
+                                                                     verdict). Every join pushes the expiry out,
+                                                                     so a group that never completes is cleaned
+                                                                     up after its last caller's deadline, and a
+                                                                     trainer's retry within the grace still finds
+                                                                     its members (and gets the same reward).
+``rs:ocount:{hash}``           string  ``GROUP_COUNTER_TTL_S`` (1 d) OpenRLHF arrival counter per (prompt, label):
+                                                                     its value assigns each sample a group and an
+                                                                     index (OpenRLHF sends no group id).
 ``rs:stats``                   hash    none                         Cluster-wide counters (measured,
                                                                      reclaimed, dead_lettered, sandbox_errors)
                                                                      that outlive any one worker process; the
@@ -77,6 +89,11 @@ __all__ = [
     "PROBLEM_VERSION_TTL_S",
     "JOB_TTL_S",
     "HEARTBEAT_TTL_FACTOR",
+    "GROUP_GRACE_S",
+    "GROUP_COUNTER_TTL_S",
+    "group",
+    "group_notice",
+    "arrivals",
     "attempts",
     "inflight",
     "result",
@@ -103,6 +120,8 @@ FAILED_RESULT_TTL_S: Final = 3600
 PROBLEM_VERSION_TTL_S: Final = 7 * 24 * 3600
 JOB_TTL_S: Final = 7 * 24 * 3600
 HEARTBEAT_TTL_FACTOR: Final = 3.0
+GROUP_GRACE_S: Final = 600
+GROUP_COUNTER_TTL_S: Final = 24 * 3600
 WORKER_PATTERN: Final = "rs:worker:"
 
 
@@ -136,3 +155,16 @@ def job_state(job_id: str) -> str:
 
 def worker(name: str) -> str:
     return f"rs:worker:{name}"
+
+
+def group(group_key: str) -> str:
+    return f"rs:group:{group_key}"
+
+
+def group_notice(group_key: str) -> str:
+    """The message on ``rs:done`` when a member joins (task ids are hex, so never collide)."""
+    return f"g:{group_key}"
+
+
+def arrivals(digest: str) -> str:
+    return f"rs:ocount:{digest}"
