@@ -136,11 +136,10 @@ def test_api_killed_with_members_waiting(redis_server: RedisServer, make_cluster
     victim.wait()
     waiter.join(30)
     assert outcome, "the waiting request should have lost its connection"
-    with RewardClient(survivor_url, token=TOKEN) as retry:
-        with ThreadPoolExecutor(2) as pool:
-            rest = pool.submit(retry.group_members, "t/killed", 4, [(2, group[2]), (3, group[3])], problem_id="t/rdv")
-            again = pool.submit(retry.group_members, "t/killed", 4, [(0, group[0]), (1, group[1])], problem_id="t/rdv")
-            replies = [again.result(90), rest.result(90)]
+    with RewardClient(survivor_url, token=TOKEN) as retry, ThreadPoolExecutor(2) as pool:
+        rest = pool.submit(retry.group_members, "t/killed", 4, [(2, group[2]), (3, group[3])], problem_id="t/rdv")
+        again = pool.submit(retry.group_members, "t/killed", 4, [(0, group[0]), (1, group[1])], problem_id="t/rdv")
+        replies = [again.result(90), rest.result(90)]
     want = one_request(survivor_url, group)
     got = [(r.verdict.value, r.reward) for reply in replies for r in reply.results]
     assert all(reply.complete for reply in replies)
