@@ -65,6 +65,4 @@ def open_backend(settings: Settings) -> Backend:
     else:
         store = MemoryStore()
         queue, board = LocalTaskQueue(store, completions), MemoryBoard(completions)
-    return Backend(
-        settings, store, queue, ProblemStore(store), ResultCache(store), JobStore(store), completions, board, client
-    )
+    return Backend(settings, store, queue, ProblemStore(store), ResultCache(store), JobStore(store), completions, board, client)

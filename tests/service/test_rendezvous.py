@@ -144,3 +144,30 @@ def test_api_killed_with_members_waiting(redis_server: RedisServer, make_cluster
     got = [(r.verdict.value, r.reward) for reply in replies for r in reply.results]
     assert all(reply.complete for reply in replies)
     assert got == want
+
+
+def test_member_ids_get_free_indices(pair: Cluster) -> None:
+    urls: list[str] = pair.urls  # type: ignore[attr-defined]
+    group = {"a": p.FAST, "b": p.SLOW, "c": p.WRONG}
+    sends = ["a", "b", "c", "b"]  # "b" resent: same index, same reward
+
+    def send(k: int) -> tuple[str, Any]:
+        member = sends[k]
+        body = {"group_key": "t/ids", "size": 3, "problem_id": "t/rdv",
+                "members": [{"member_id": member, "response": group[member]}]}  # fmt: skip
+        reply = httpx.post(urls[k % 2] + "/v1/groups/members", json=body, headers=AUTH, timeout=60)
+        assert reply.status_code == 200, reply.text
+        return member, reply.json()
+
+    with ThreadPoolExecutor(len(sends)) as pool:
+        replies = list(pool.map(send, range(len(sends))))
+    index = {m: r["results"][0]["index"] for m, r in replies}
+    assert sorted(index.values()) == [0, 1, 2]
+    by_index = [m for m, _ in sorted(index.items(), key=lambda kv: kv[1])]
+    want = one_request(urls[0], [group[m] for m in by_index])
+    for member, reply in replies:
+        assert reply["complete"]
+        result = reply["results"][0]
+        assert (result["verdict"], result["reward"]) == want[index[member]]
+    full = {"group_key": "t/ids", "size": 3, "problem_id": "t/rdv", "members": [{"member_id": "d", "response": p.MEDIUM}]}
+    assert httpx.post(urls[0] + "/v1/groups/members", json=full, headers=AUTH).status_code == 409

@@ -164,7 +164,18 @@ class Readiness(BaseModel):
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    index: int = Field(ge=0, description="The member's position in its group (0 <= index < size).", examples=[3])
+    index: int | None = Field(
+        default=None, ge=0, description="The member's position in its group (0 <= index < size).", examples=[3]
+    )
+    member_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Instead of index, for callers that cannot number the members of a group: the caller's "
+        "unique id of this member (kept across retries). The member gets the next free index once; a resend "
+        "with the same id gets the same one. Do not mix with explicit indices in one group.",
+        examples=["5f0c2b1e-9a77-4c1e-8d0e-2f3c1b4a6d7e"],
+    )
     response: str = Field(description="The model's response (markdown with a fenced python block).",
                           examples=[_EXAMPLE_RESPONSE])  # fmt: skip
 
@@ -195,11 +206,16 @@ class GroupMembersRequest(BaseModel):
     def _check(self) -> GroupMembersRequest:
         if (self.problem_id is None) == (self.problem is None):
             raise ValueError("give exactly one of problem_id and problem")
-        indices = [m.index for m in self.members]
-        if len(set(indices)) != len(indices):
-            raise ValueError("member indices must be distinct")
-        if max(indices) >= self.size:
+        if any((m.index is None) == (m.member_id is None) for m in self.members):
+            raise ValueError("give each member exactly one of index and member_id")
+        indices = [m.index for m in self.members if m.index is not None]
+        ids = [m.member_id for m in self.members if m.member_id is not None]
+        if len(set(indices)) != len(indices) or len(set(ids)) != len(ids):
+            raise ValueError("member indices (and member ids) must be distinct")
+        if indices and max(indices) >= self.size:
             raise ValueError(f"member index {max(indices)} is not below the group size {self.size}")
+        if len(self.members) > self.size:
+            raise ValueError(f"{len(self.members)} members for a group of {self.size}")
         return self
 
 

@@ -49,8 +49,9 @@ async def _thread(fn: Callable[..., T], *args: Any) -> T:
     return await run_in_threadpool(fn, *args)
 
 
-def _join(dispatcher: Dispatcher, request: GroupMembersRequest, deadline_s: float) -> dict[int, MemberRecord]:
-    """Plan, submit and register this request's members (blocking: runs in a thread)."""
+def _join(dispatcher: Dispatcher, request: GroupMembersRequest, deadline_s: float) -> tuple[dict[int, MemberRecord], list[int]]:
+    """Plan, submit and register this request's members (blocking: runs in a thread); returns
+    the group's members so far and the indices of this request's own, in request order."""
     batch = RewardsRequest(
         groups=[GroupIn(problem_id=request.problem_id, problem=request.problem, responses=[m.response for m in request.members])],
         options=request.options,
@@ -60,13 +61,20 @@ def _join(dispatcher: Dispatcher, request: GroupMembersRequest, deadline_s: floa
     by_key = {t.key: t for t in tasks}
     group = plan.groups[0]
     records: dict[int, MemberRecord] = {}
+    auto: dict[str, MemberRecord] = {}
     for member, planned in zip(request.members, group.members, strict=True):
         sha = hashlib.sha256(member.response.encode()).hexdigest()
         task = by_key[planned.task] if planned.task is not None else None
-        records[member.index] = MemberRecord(response_sha=sha, task=task, pre=planned.pre)
+        record = MemberRecord(response_sha=sha, task=task, pre=planned.pre)
+        if member.index is not None:
+            records[member.index] = record
+        else:
+            auto[member.member_id or ""] = record
     meta = GroupMeta(size=request.size, problem_version=group.problem_version, options=plan.options)
     ttl = deadline_s + keys.GROUP_GRACE_S
-    return dispatcher.backend.board.join(request.group_key, meta, records, ttl)
+    members, assigned = dispatcher.backend.board.join(request.group_key, meta, records, ttl, auto)
+    mine = [m.index if m.index is not None else assigned[m.member_id or ""] for m in request.members]
+    return members, mine
 
 
 async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, deadline_s: float) -> GroupMembersResponse:
@@ -79,8 +87,7 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
     def wake() -> None:
         loop.call_soon_threadsafe(woken.set)
 
-    members = await _thread(_join, dispatcher, request, deadline_s)
-    mine = [m.index for m in request.members]
+    members, mine = await _thread(_join, dispatcher, request, deadline_s)
     have: dict[str, Measurement] = {}
     notice = keys.group_notice(request.group_key)
     last_check = time.monotonic()
@@ -115,14 +122,14 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
                         measured=len(mine) - len(unmeasured),
                         total=len(mine),
                     )
-                return await _thread(_reward, dispatcher, request, members, have, sorted(measured), complete)
+                return await _thread(_reward, dispatcher, request, members, mine, have, sorted(measured), complete)
             try:
                 await asyncio.wait_for(woken.wait(), timeout=max(0.0, min(deadline - time.monotonic(), _POLL_S)))
             except TimeoutError:
                 pass
             _, members = await _thread(backend.board.read, request.group_key)
             if not members:  # expired or never joined (a flushed Redis): join again
-                members = await _thread(_join, dispatcher, request, max(1.0, deadline - time.monotonic()))
+                members, mine = await _thread(_join, dispatcher, request, max(1.0, deadline - time.monotonic()))
     finally:
         for cm in exits:
             cm.__exit__(None, None, None)
@@ -132,6 +139,7 @@ def _reward(
     dispatcher: Dispatcher,
     request: GroupMembersRequest,
     members: dict[int, MemberRecord],
+    mine: list[int],
     have: dict[str, Measurement],
     present: list[int],
     complete: bool,
@@ -150,7 +158,7 @@ def _reward(
     )
     result = assemble_group(problem, items, options)
     position = {index: p for p, index in enumerate(present)}
-    results = [result.results[position[m.index]].model_copy(update={"index": m.index}) for m in request.members]
+    results = [result.results[position[i]].model_copy(update={"index": i}) for i in mine]
     return GroupMembersResponse(
         group_key=request.group_key,
         complete=complete,

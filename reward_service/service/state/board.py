@@ -7,7 +7,9 @@ without running). A join is atomic: it checks the meta and every member against 
 registered, adds the new members, pushes the expiry out to the caller's deadline plus
 ``GROUP_GRACE_S`` and announces the group (so waiters on every API replica re-read it).
 
-Resending a member with the same response is a no-op; a different response under a
+A member is named by its index, or by a caller's member id (``auto``): such a member gets
+the next free index once, and a resend with the same id gets the same index. Resending a
+member with the same response is a no-op; a different response under a
 registered index, or another size, problem or options, is a :class:`~reward_service.errors.Conflict`.
 
 Two backends, as for the rest of the state: :class:`RedisBoard` (a hash per group, one
@@ -20,6 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import redis
@@ -65,26 +68,59 @@ def _conflict(group_key: str, what: str) -> Conflict:
 
 class Board(Protocol):
     def join(
-        self, group_key: str, meta: GroupMeta, members: Mapping[int, MemberRecord], ttl_s: float
-    ) -> dict[int, MemberRecord]: ...
+        self,
+        group_key: str,
+        meta: GroupMeta,
+        members: Mapping[int, MemberRecord],
+        ttl_s: float,
+        auto: Mapping[str, MemberRecord] | None = None,
+    ) -> tuple[dict[int, MemberRecord], dict[str, int]]: ...
     def read(self, group_key: str) -> tuple[GroupMeta | None, dict[int, MemberRecord]]: ...
 
 
-# KEYS[1]: the group hash. ARGV: meta JSON, expiry (ms), channel, notice, then (field, member JSON) pairs.
-# Returns {0, hgetall...} on success, {1, field} on a conflict ('meta' or the member's field).
+# KEYS[1]: the group hash. ARGV: meta JSON, expiry (ms), channel, notice, size, then triples (kind, id, member
+# JSON): kind 'm' with the member's index, or 'a' with a caller's member id (the next free index is assigned
+# to it once; 'id:{member id}' remembers which). Checks everything before writing anything.
+# Returns {0, hgetall, assigned (id, index)...}; {1, field} on a conflict; {2, id} when the group is full.
 _JOIN = """
 local meta = redis.call('HGET', KEYS[1], 'meta')
 if meta and meta ~= ARGV[1] then return {1, 'meta'} end
-for i = 5, #ARGV, 2 do
-  local old = redis.call('HGET', KEYS[1], ARGV[i])
-  if old and old ~= ARGV[i + 1] then return {1, ARGV[i]} end
+local size = tonumber(ARGV[5])
+for i = 6, #ARGV, 3 do
+  local field = nil
+  if ARGV[i] == 'm' then
+    field = 'm:' .. ARGV[i + 1]
+  else
+    local idx = redis.call('HGET', KEYS[1], 'id:' .. ARGV[i + 1])
+    if idx then field = 'm:' .. idx end
+  end
+  if field then
+    local old = redis.call('HGET', KEYS[1], field)
+    if old and old ~= ARGV[i + 2] then return {1, field} end
+  end
 end
 if not meta then redis.call('HSET', KEYS[1], 'meta', ARGV[1]) end
-for i = 5, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local assigned = {}
+for i = 6, #ARGV, 3 do
+  if ARGV[i] == 'm' then
+    redis.call('HSETNX', KEYS[1], 'm:' .. ARGV[i + 1], ARGV[i + 2])
+  else
+    local idx = redis.call('HGET', KEYS[1], 'id:' .. ARGV[i + 1])
+    if not idx then
+      idx = redis.call('HINCRBY', KEYS[1], 'next', 1) - 1
+      while redis.call('HEXISTS', KEYS[1], 'm:' .. idx) == 1 do idx = redis.call('HINCRBY', KEYS[1], 'next', 1) - 1 end
+      if idx >= size then return {2, ARGV[i + 1]} end
+      redis.call('HSET', KEYS[1], 'id:' .. ARGV[i + 1], idx)
+    end
+    redis.call('HSETNX', KEYS[1], 'm:' .. idx, ARGV[i + 2])
+    assigned[#assigned + 1] = ARGV[i + 1]
+    assigned[#assigned + 1] = tostring(idx)
+  end
+end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 redis.call('PUBLISH', ARGV[3], ARGV[4])
-return {0, redis.call('HGETALL', KEYS[1])}
+return {0, redis.call('HGETALL', KEYS[1]), assigned}
 """
 
 
@@ -92,27 +128,55 @@ def _members(raw: Mapping[str, str]) -> dict[int, MemberRecord]:
     return {int(k[2:]): MemberRecord.model_validate_json(v) for k, v in raw.items() if k.startswith("m:")}
 
 
+def _full(group_key: str, member_id: str) -> Conflict:
+    return Conflict(f"group {group_key!r} is full: no index left for member {member_id!r}", group_key=group_key)
+
+
 class RedisBoard:
     def __init__(self, client: redis.Redis[str]) -> None:
         self.client = client
         self._join = client.register_script(_JOIN)
 
-    def join(self, group_key: str, meta: GroupMeta, members: Mapping[int, MemberRecord], ttl_s: float) -> dict[int, MemberRecord]:
-        argv: list[str | int] = [meta.model_dump_json(), int(ttl_s * 1000), keys.DONE, keys.group_notice(group_key)]
+    def join(
+        self,
+        group_key: str,
+        meta: GroupMeta,
+        members: Mapping[int, MemberRecord],
+        ttl_s: float,
+        auto: Mapping[str, MemberRecord] | None = None,
+    ) -> tuple[dict[int, MemberRecord], dict[str, int]]:
+        argv: list[str | int] = [
+            meta.model_dump_json(), int(ttl_s * 1000), keys.DONE, keys.group_notice(group_key), meta.size,
+        ]  # fmt: skip
         for index, record in members.items():
-            argv += [_field(index), record.model_dump_json()]
+            argv += ["m", index, record.model_dump_json()]
+        for member_id, record in (auto or {}).items():
+            argv += ["a", member_id, record.model_dump_json()]
         with redis_errors():
-            status, payload = self._join(keys=[keys.group(group_key)], args=argv)
-        if int(status) != 0:
-            raise _conflict(group_key, "the group's size, problem or options" if payload == "meta" else f"member {payload}")
-        flat = list(payload)
-        return _members(dict(zip(flat[::2], flat[1::2], strict=True)))
+            reply = self._join(keys=[keys.group(group_key)], args=argv)
+        status = int(reply[0])
+        if status == 1:
+            what = "the group's size, problem or options" if reply[1] == "meta" else f"member {reply[1]}"
+            raise _conflict(group_key, what)
+        if status == 2:
+            raise _full(group_key, str(reply[1]))
+        flat, pairs = list(reply[1]), list(reply[2])
+        assigned = {str(k): int(v) for k, v in zip(pairs[::2], pairs[1::2], strict=True)}
+        return _members(dict(zip(flat[::2], flat[1::2], strict=True))), assigned
 
     def read(self, group_key: str) -> tuple[GroupMeta | None, dict[int, MemberRecord]]:
         with redis_errors():
             raw: dict[str, str] = self.client.hgetall(keys.group(group_key))
         meta = GroupMeta.model_validate_json(raw["meta"]) if "meta" in raw else None
         return meta, _members(raw)
+
+
+@dataclass
+class _Held:
+    meta: GroupMeta
+    members: dict[int, MemberRecord] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+    until: float = 0.0
 
 
 class MemoryBoard:
@@ -123,39 +187,59 @@ class MemoryBoard:
     def __init__(self, completions: Completions) -> None:
         self.completions = completions
         self._lock = threading.Lock()
-        self._groups: dict[str, tuple[GroupMeta, dict[int, MemberRecord], float]] = {}
+        self._groups: dict[str, _Held] = {}
         self._swept = time.monotonic()
 
     def _sweep(self, now: float) -> None:
         if now - self._swept >= self._SWEEP_S:
             self._swept = now
-            for key in [k for k, (_, _, until) in self._groups.items() if until <= now]:
+            for key in [k for k, held in self._groups.items() if held.until <= now]:
                 del self._groups[key]
 
-    def join(self, group_key: str, meta: GroupMeta, members: Mapping[int, MemberRecord], ttl_s: float) -> dict[int, MemberRecord]:
+    def join(
+        self,
+        group_key: str,
+        meta: GroupMeta,
+        members: Mapping[int, MemberRecord],
+        ttl_s: float,
+        auto: Mapping[str, MemberRecord] | None = None,
+    ) -> tuple[dict[int, MemberRecord], dict[str, int]]:
         now = time.monotonic()
+        auto = auto or {}
         with self._lock:
             self._sweep(now)
             held = self._groups.get(group_key)
-            if held is not None and held[2] <= now:
-                held = None
-            known, registered, until = held if held is not None else (meta, {}, now)
-            if known != meta:
+            if held is None or held.until <= now:
+                held = _Held(meta=meta, until=now)
+            if held.meta != meta:
                 raise _conflict(group_key, "the group's size, problem or options")
-            for index, record in members.items():
-                old = registered.get(index)
+            checks = [(i, r) for i, r in members.items()]
+            checks += [(held.ids[m], r) for m, r in auto.items() if m in held.ids]
+            for index, record in checks:
+                old = held.members.get(index)
                 if old is not None and old != record:
                     raise _conflict(group_key, f"member {_field(index)}")
             for index, record in members.items():
-                registered.setdefault(index, record)
-            self._groups[group_key] = (known, registered, max(until, now + ttl_s))
-            snapshot = dict(registered)
+                held.members.setdefault(index, record)
+            assigned: dict[str, int] = {}
+            for member_id, record in auto.items():
+                slot = held.ids.get(member_id)
+                if slot is None:
+                    free = [i for i in range(meta.size) if i not in held.members]
+                    if not free:
+                        raise _full(group_key, member_id)
+                    slot = held.ids[member_id] = free[0]
+                held.members.setdefault(slot, record)
+                assigned[member_id] = slot
+            held.until = max(held.until, now + ttl_s)
+            self._groups[group_key] = held
+            snapshot = dict(held.members)
         self.completions.announce(keys.group_notice(group_key))
-        return snapshot
+        return snapshot, assigned
 
     def read(self, group_key: str) -> tuple[GroupMeta | None, dict[int, MemberRecord]]:
         with self._lock:
             held = self._groups.get(group_key)
-            if held is None or held[2] <= time.monotonic():
+            if held is None or held.until <= time.monotonic():
                 return None, {}
-            return held[0], dict(held[1])
+            return held.meta, dict(held.members)
