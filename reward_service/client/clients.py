@@ -54,12 +54,13 @@ def _with_deadline(options: RewardOptions | None, deadline_s: float) -> RewardOp
 
 
 def _members_request(
-    group_key: str, size: int, members: Sequence[tuple[int, str]], problem_id: str | None, problem: Problem | None,
+    group_key: str, size: int, members: Sequence[tuple[int | str, str]], problem_id: str | None, problem: Problem | None,
     options: RewardOptions | None, deadline_s: float,
 ) -> GroupMembersRequest:  # fmt: skip
     return GroupMembersRequest(
         group_key=group_key, size=size, problem_id=problem_id, problem=problem,
-        members=[MemberIn(index=i, response=r) for i, r in members], options=_with_deadline(options, deadline_s),
+        members=[MemberIn(index=i, response=r) if isinstance(i, int) else MemberIn(member_id=i, response=r) for i, r in members],
+        options=_with_deadline(options, deadline_s),
     )  # fmt: skip
 
 
@@ -129,10 +130,10 @@ class RewardClient(_Base):
         request = RewardsRequest(groups=list(groups), options=_with_deadline(options, deadline))
         return self._call("POST", "/v1/rewards", request, RewardsResponse, deadline)
 
-    def group_members(self, group_key: str, size: int, members: Sequence[tuple[int, str]], *,
+    def group_members(self, group_key: str, size: int, members: Sequence[tuple[int | str, str]], *,
                       problem_id: str | None = None, problem: Problem | None = None,
                       options: RewardOptions | None = None, deadline_s: float | None = None) -> GroupMembersResponse:  # fmt: skip
-        """``POST /v1/groups/members``: (index, response) pairs of a group assembled across calls."""
+        """``POST /v1/groups/members``: (index or member id, response) pairs of a group assembled across calls."""
         deadline = deadline_s or self.deadline_s
         request = _members_request(group_key, size, members, problem_id, problem, options, deadline)
         return self._call("POST", "/v1/groups/members", request, GroupMembersResponse, deadline)
@@ -191,11 +192,11 @@ class AsyncRewardClient(_Base):
         request = RewardsRequest(groups=list(groups), options=_with_deadline(options, deadline))
         return await self._call("POST", "/v1/rewards", request, RewardsResponse, deadline)
 
-    async def group_members(self, group_key: str, size: int, members: Sequence[tuple[int, str]], *,
+    async def group_members(self, group_key: str, size: int, members: Sequence[tuple[int | str, str]], *,
                             problem_id: str | None = None, problem: Problem | None = None,
                             options: RewardOptions | None = None,
                             deadline_s: float | None = None) -> GroupMembersResponse:  # fmt: skip
-        """``POST /v1/groups/members``: (index, response) pairs of a group assembled across calls."""
+        """``POST /v1/groups/members``: (index or member id, response) pairs of a group assembled across calls."""
         deadline = deadline_s or self.deadline_s
         request = _members_request(group_key, size, members, problem_id, problem, options, deadline)
         return await self._call("POST", "/v1/groups/members", request, GroupMembersResponse, deadline)

@@ -110,6 +110,12 @@ class ServiceReward:
             self._clients[loop] = client
         return client
 
+    async def aclose(self) -> None:
+        """Close the connection pool of the running event loop."""
+        client = self._clients.pop(id(asyncio.get_running_loop()), None)
+        if client is not None:
+            await client.aclose()
+
     def keys(self, rows: int, step: int, call: int, process_index: int) -> list[tuple[str, int]]:
         """(group key, index) of each row of a call: see the module's docstring."""
         out = []

@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import ValidationError
 
 from ...errors import DeadlineExceeded, InvalidProblem
@@ -30,13 +31,25 @@ from ...verdict import Verdict
 from ..queue.rendezvous import gather_members
 from ..runtime import Runtime, get_runtime
 from ..state import keys
-from .auth import require_token
+from .auth import bearer, require_token
 from .errors_doc import errors
 from .schemas import GroupMembersRequest, MemberIn, OpenRLHFRequest, OpenRLHFResponse, RewardOptions
 
 __all__ = ["router", "VERDICT_CODES", "response_text"]
 
-router = APIRouter(prefix="/v1/compat", tags=["compat"], dependencies=[Depends(require_token)])
+
+
+def _token(
+    request: Request,
+    token: str | None = Query(default=None, description="The bearer token, for trainers that send no header."),
+    credentials: HTTPAuthorizationCredentials | None = Security(bearer),
+) -> None:
+    if token is not None:
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
+    require_token(request, credentials)
+
+
+router = APIRouter(prefix="/v1/compat", tags=["compat"], dependencies=[Depends(_token)])
 
 #: ``extra_logs.verdict``: OpenRLHF logs numbers only, so each verdict has a fixed code.
 VERDICT_CODES: dict[Verdict, int] = {v: i for i, v in enumerate(Verdict)}
