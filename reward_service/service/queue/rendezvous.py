@@ -87,18 +87,20 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
     def wake() -> None:
         loop.call_soon_threadsafe(woken.set)
 
-    members, mine = await _thread(_join, dispatcher, request, deadline_s)
-    have: dict[str, Measurement] = {}
     notice = keys.group_notice(request.group_key)
-    last_check = time.monotonic()
-    watching: frozenset[str] = frozenset()
-    exits: list[Any] = []
+    # Watch the group's notice before joining: a member joining in between must wake us.
+    first = backend.completions.watch([notice], wake)
+    first.__enter__()
+    exits: list[Any] = [first]
+    watching: frozenset[str] = frozenset([notice])
     try:
+        members, mine = await _thread(_join, dispatcher, request, deadline_s)
+        have: dict[str, Measurement] = {}
+        last_check = time.monotonic()
         while True:
-            woken.clear()
             tasks = {r.task.key: r.task for r in members.values() if r.task is not None}
             want = frozenset(tasks) | {notice}
-            if want != watching:  # register before reading, so no notice falls in between
+            if want != watching:  # the new watch is in place before the old one goes: no gap
                 cm = backend.completions.watch(want, wake)
                 cm.__enter__()
                 for old in exits:
@@ -127,6 +129,7 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
                 await asyncio.wait_for(woken.wait(), timeout=max(0.0, min(deadline - time.monotonic(), _POLL_S)))
             except TimeoutError:
                 pass
+            woken.clear()  # before the read: a notice after it wakes the next wait
             _, members = await _thread(backend.board.read, request.group_key)
             if not members:  # expired or never joined (a flushed Redis): join again
                 members, mine = await _thread(_join, dispatcher, request, max(1.0, deadline - time.monotonic()))
