@@ -69,7 +69,7 @@ class ApiSettings(BaseModel):
     sync_deadline_s: float = Field(default=600.0, gt=0, description="Server-side deadline of /v1/rewards.")
     retry_after_s: int = Field(default=5, ge=1, le=3600, description="Retry-After (seconds) sent with 429.")
     group_deadline_s: float = Field(
-        default=300.0, gt=0, description="Default deadline of a request for members of a group (POST /v1/groups/members)."
+        default=600.0, gt=0, description="Default and longest deadline of POST /v1/groups/members (a caller waits for its group)."
     )
     openrlhf_n: int = Field(default=8, ge=1, le=4096, description="Group size of /v1/compat/openrlhf without ?n=.")
     openrlhf_deadline_s: float = Field(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from ...errors import LimitExceeded
 from ..queue.rendezvous import gather_members
 from ..runtime import Runtime, get_runtime
 from .auth import require_token
@@ -34,8 +35,13 @@ async def score_members(request: GroupMembersRequest, runtime: Runtime = Depends
     registered and measured once, and gets the same reward (so retry freely, on any
     replica). Another response under a registered index, or another size, problem or
     options for the group, is a 409 `conflict`. The group is kept until the latest
-    caller's deadline plus 10 minutes, then removed, complete or not.
+    caller's deadline plus 10 minutes, then removed, complete or not. `deadline_s`
+    defaults to, and is capped by, REWARD_API__GROUP_DEADLINE_S (600 s).
     """
     settings = runtime.settings.api
-    deadline = min(request.options.deadline_s or settings.group_deadline_s, settings.sync_deadline_s)
+    if request.size > settings.max_responses_per_group:
+        raise LimitExceeded(
+            f"a group of {request.size}; at most {settings.max_responses_per_group}", limit="max_responses_per_group"
+        )
+    deadline = min(request.options.deadline_s or settings.group_deadline_s, settings.group_deadline_s)
     return await gather_members(runtime.dispatcher, request, deadline)

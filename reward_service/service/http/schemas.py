@@ -192,14 +192,14 @@ class GroupMembersRequest(BaseModel):
         "(a key reused with other responses is a 409 conflict while the group is kept).",
         examples=["run-7/step-12/group-3"],
     )
-    size: int = Field(ge=1, description="How many members the group has in all.", examples=[16])
+    size: int = Field(ge=1, le=100_000, description="How many members the group has in all.", examples=[16])
     problem_id: str | None = Field(default=None, max_length=200, description="A registered problem.", examples=["Mbpp/2"])
     problem: Problem | None = Field(default=None, description="An inline problem, instead of problem_id.")
     members: list[MemberIn] = Field(min_length=1, description="The members this request brings (distinct indices).")
     options: RewardOptions = Field(
         default_factory=RewardOptions,
         description="Scoring options (the same for every member of the group) and this caller's deadline_s "
-        "(default REWARD_API__GROUP_DEADLINE_S, capped by REWARD_API__SYNC_DEADLINE_S).",
+        "(default and maximum REWARD_API__GROUP_DEADLINE_S).",
     )
 
     @model_validator(mode="after")

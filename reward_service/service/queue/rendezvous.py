@@ -49,7 +49,9 @@ async def _thread(fn: Callable[..., T], *args: Any) -> T:
     return await run_in_threadpool(fn, *args)
 
 
-def _join(dispatcher: Dispatcher, request: GroupMembersRequest, deadline_s: float) -> tuple[dict[int, MemberRecord], list[int]]:
+def _join(
+    dispatcher: Dispatcher, request: GroupMembersRequest, deadline_s: float
+) -> tuple[GroupMeta, dict[int, MemberRecord], list[int]]:
     """Plan, submit and register this request's members (blocking: runs in a thread); returns
     the group's members so far and the indices of this request's own, in request order."""
     batch = RewardsRequest(
@@ -74,7 +76,7 @@ def _join(dispatcher: Dispatcher, request: GroupMembersRequest, deadline_s: floa
     ttl = deadline_s + keys.GROUP_GRACE_S
     members, assigned = dispatcher.backend.board.join(request.group_key, meta, records, ttl, auto)
     mine = [m.index if m.index is not None else assigned[m.member_id or ""] for m in request.members]
-    return members, mine
+    return meta, members, mine
 
 
 async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, deadline_s: float) -> GroupMembersResponse:
@@ -94,7 +96,7 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
     exits: list[Any] = [first]
     watching: frozenset[str] = frozenset([notice])
     try:
-        members, mine = await _thread(_join, dispatcher, request, deadline_s)
+        meta, members, mine = await _thread(_join, dispatcher, request, deadline_s)
         have: dict[str, Measurement] = {}
         last_check = time.monotonic()
         while True:
@@ -124,7 +126,7 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
                         measured=len(mine) - len(unmeasured),
                         total=len(mine),
                     )
-                return await _thread(_reward, dispatcher, request, members, mine, have, sorted(measured), complete)
+                return await _thread(_reward, dispatcher, request, meta, members, mine, have, sorted(measured), complete)
             try:
                 await asyncio.wait_for(woken.wait(), timeout=max(0.0, min(deadline - time.monotonic(), _POLL_S)))
             except TimeoutError:
@@ -132,7 +134,7 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
             woken.clear()  # before the read: a notice after it wakes the next wait
             _, members = await _thread(backend.board.read, request.group_key)
             if not members:  # expired or never joined (a flushed Redis): join again
-                members, mine = await _thread(_join, dispatcher, request, max(1.0, deadline - time.monotonic()))
+                meta, members, mine = await _thread(_join, dispatcher, request, max(1.0, deadline - time.monotonic()))
     finally:
         for cm in exits:
             cm.__exit__(None, None, None)
@@ -141,24 +143,19 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
 def _reward(
     dispatcher: Dispatcher,
     request: GroupMembersRequest,
+    meta: GroupMeta,
     members: dict[int, MemberRecord],
     mine: list[int],
     have: dict[str, Measurement],
     present: list[int],
     complete: bool,
 ) -> GroupMembersResponse:
-    meta, _ = dispatcher.backend.board.read(request.group_key)
-    version = meta.problem_version if meta is not None else None
     items: list[Measurement] = []
     for i in present:
         record = members[i]
         items.append(record.pre if record.pre is not None else have[record.task.key if record.task else ""])
-    options = meta.options if meta is not None else request.options.score_options()
-    problem = (
-        dispatcher.backend.problems.by_version(version)
-        if version is not None
-        else (request.problem or dispatcher.backend.problems.get(request.problem_id or ""))
-    )
+    problem = dispatcher.backend.problems.by_version(meta.problem_version)
+    options = meta.options
     result = assemble_group(problem, items, options)
     position = {index: p for p, index in enumerate(present)}
     results = [result.results[position[i]].model_copy(update={"index": i}) for i in mine]

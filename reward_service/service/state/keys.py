@@ -55,7 +55,9 @@ key                            type    expiry                       why
                                        + ``GROUP_GRACE_S`` (10 min)  /v1/groups/members): field ``meta`` (size,
                                                                      problem version, options) and ``m:{index}``
                                                                      per member (response digest, task or known
-                                                                     verdict). Every join pushes the expiry out,
+                                                                     verdict); ``id:{member id}`` and ``next``
+                                                                     for members numbered by the service. Every
+                                                                     join pushes the expiry out,
                                                                      so a group that never completes is cleaned
                                                                      up after its last caller's deadline, and a
                                                                      trainer's retry within the grace still finds
