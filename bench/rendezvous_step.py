@@ -12,6 +12,9 @@ are cheap (a tiny problem, correctness only), so the figures are the service's:
   measured, so no sandbox work at all): the API's own cost per member (HTTP, planning,
   cache lookups, the join, waiting on notices, assembly), amortised over 32 callers on this
   machine's cores (shared with the client and Redis). Target: <= 5 ms.
+* ``api_cpu_ms_per_member``: CPU time (user + system, from /proc) the API process spent
+  per member during the pass: the same cost, independent of how loaded the machine is
+  (wall figures on a shared machine are not).
 * the ``cold`` pass (distinct code per member, measured by the workers) for context.
 
     python bench/rendezvous_step.py [--groups 64] [--size 16] [--callers 32]
@@ -66,8 +69,14 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
                                 stderr=subprocess.STDOUT, cwd=ROOT)  # fmt: skip
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def service(kind: str, work: Path) -> Iterator[str]:
+def service(kind: str, work: Path) -> Iterator[tuple[str, int]]:
     base = work / kind
     base.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REWARD_API__TOKENS": json.dumps([TOKEN]),
@@ -96,7 +105,7 @@ def service(kind: str, work: Path) -> Iterator[str]:
                 pass
             time.sleep(0.2)
         httpx.put(url + "/v1/problems/b/sumto", json=p.sumto("b/sumto"), headers=AUTH).raise_for_status()
-        yield url
+        yield url, procs[0].pid
     finally:
         for proc in procs:
             proc.terminate()
@@ -106,7 +115,7 @@ def service(kind: str, work: Path) -> Iterator[str]:
             redis_server.stop()
 
 
-async def step(url: str, table: list[list[str]], callers: int, tag: str) -> dict[str, Any]:
+async def step(url: str, table: list[list[str]], callers: int, tag: str, api_pid: int) -> dict[str, Any]:
     size = len(table[0])
     queue: asyncio.Queue[tuple[int, int]] = asyncio.Queue()
     for g in range(len(table)):
@@ -130,14 +139,15 @@ async def step(url: str, table: list[list[str]], callers: int, tag: str) -> dict
                 reply.raise_for_status()
                 partial += bool(reply.json()["partial"])
 
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_s(api_pid)
         await asyncio.gather(*(caller() for _ in range(callers)))
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, cpu_s(api_pid) - cpu_before
     added = sorted(1000 * (max(done[g]) - max(sent[g])) for g in sent)
     members = len(table) * size
     return {
         "members": members, "wall_s": round(wall, 2), "members_per_s": round(members / wall, 1),
         "api_ms_per_member": round(1000 * wall / members, 2), "partial_replies": partial,
+        "api_cpu_ms_per_member": round(1000 * cpu / members, 2),
         "added_latency_ms_p50": round(statistics.median(added), 1),
         "added_latency_ms_p99": round(added[min(len(added) - 1, int(0.99 * len(added)))], 1),
     }  # fmt: skip
@@ -150,14 +160,14 @@ def main() -> None:
     parser.add_argument("--callers", type=int, default=32)
     parser.add_argument("--kinds", default="embedded,redis")
     args = parser.parse_args()
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"load_average_before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in args.kinds.split(","):
-            with service(kind, Path(tmp)) as url:
+            with service(kind, Path(tmp)) as (url, api_pid):
                 salt = uuid.uuid4().hex[:8]
                 cold_table = responses(args.groups, args.size, salt, distinct=True)
-                cold = asyncio.run(step(url, cold_table, args.callers, f"cold-{salt}"))
-                warm = asyncio.run(step(url, cold_table, args.callers, f"warm-{salt}"))  # same code: all cached
+                cold = asyncio.run(step(url, cold_table, args.callers, f"cold-{salt}", api_pid))
+                warm = asyncio.run(step(url, cold_table, args.callers, f"warm-{salt}", api_pid))  # all cached
                 results[kind] = {"cold": cold, "warm": warm}
                 print(kind, json.dumps(results[kind]), flush=True)
     print(json.dumps(results, indent=2))

@@ -91,6 +91,9 @@ def test_member_that_never_comes_gives_partial(pair: Cluster) -> None:
         waited = time.monotonic() - start
     assert reply.partial and not reply.complete and reply.present == [0, 1, 2]
     assert 3.5 < waited < 30
+    # Released at its deadline, then cleaned up: the group expires after its last caller's deadline + grace.
+    ttl_ms = redis.Redis.from_url(pair.redis_url).pttl("rs:group:t/partial")
+    assert 0 < ttl_ms <= (4 + 600) * 1000
     assert [(r.verdict.value, r.reward) for r in reply.results] == one_request(urls[0], group)
 
 

@@ -13,7 +13,7 @@ until either
   resend returns as soon as it is measured).
 
 Waiters wake on completion notices for the members' tasks and on the group's own notice
-(published by every join), on any API replica; every ``_POLL_S`` they re-read anyway, and
+(published by the join that registers its last member), on any API replica; every ``_POLL_S`` they re-read anyway, and
 every ``_RECHECK_S`` they re-enqueue tasks of the group that were lost (the board keeps each
 member's task whole for that).
 """
@@ -132,6 +132,8 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
             except TimeoutError:
                 pass
             woken.clear()  # before the read: a notice after it wakes the next wait
+            if len(members) >= request.size:
+                continue  # every member is known: only their measurements are awaited
             _, members = await _thread(backend.board.read, request.group_key)
             if not members:  # expired or never joined (a flushed Redis): join again
                 meta, members, mine = await _thread(_join, dispatcher, request, max(1.0, deadline - time.monotonic()))

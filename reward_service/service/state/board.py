@@ -5,7 +5,8 @@ version and scoring options (its *meta*). Each member is registered once under i
 with the digest of its response and what it waits for (a task, or a verdict known
 without running). A join is atomic: it checks the meta and every member against what is
 registered, adds the new members, pushes the expiry out to the caller's deadline plus
-``GROUP_GRACE_S`` and announces the group (so waiters on every API replica re-read it).
+``GROUP_GRACE_S`` and, once every member is registered, announces the group (so waiters on
+every API replica re-read it once, then wait for the members' measurements).
 
 A member is named by its index, or by a caller's member id (``auto``): such a member gets
 the next free index once, and a resend with the same id gets the same index. Resending a
@@ -80,7 +81,8 @@ class Board(Protocol):
 
 # KEYS[1]: the group hash. ARGV: meta JSON, expiry (ms), channel, notice, size, then triples (kind, id, member
 # JSON): kind 'm' with the member's index, or 'a' with a caller's member id (the next free index is assigned
-# to it once; 'id:{member id}' remembers which). Checks everything before writing anything.
+# to it once; 'id:{member id}' remembers which). Checks everything before writing anything; publishes the
+# group's notice once every member is registered (a waiter needs no notice for each join, only for the last).
 # Returns {0, hgetall, assigned (id, index)...}; {1, field} on a conflict; {2, id} when the group is full.
 _JOIN = """
 local meta = redis.call('HGET', KEYS[1], 'meta')
@@ -119,8 +121,13 @@ for i = 6, #ARGV, 3 do
 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-redis.call('PUBLISH', ARGV[3], ARGV[4])
-return {0, redis.call('HGETALL', KEYS[1]), assigned}
+local all = redis.call('HGETALL', KEYS[1])
+local count = 0
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, 2) == 'm:' then count = count + 1 end
+end
+if count >= size then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+return {0, all, assigned}
 """
 
 
@@ -234,7 +241,8 @@ class MemoryBoard:
             held.until = max(held.until, now + ttl_s)
             self._groups[group_key] = held
             snapshot = dict(held.members)
-        self.completions.announce(keys.group_notice(group_key))
+        if len(snapshot) >= meta.size:
+            self.completions.announce(keys.group_notice(group_key))
         return snapshot, assigned
 
     def read(self, group_key: str) -> tuple[GroupMeta | None, dict[int, MemberRecord]]:
