@@ -20,6 +20,10 @@ per generation batch, in step). Each group's local members go to ``POST /v1/grou
 (:mod:`reward_service.service.queue.rendezvous`): the members on the other process join the
 same group, and both get the rewards of the whole group.
 
+TRL does not tell a reward function whether it scores training or evaluation
+completions, so evaluation must use the same group size: leave ``num_generations_eval``
+unset (it defaults to ``num_generations``).
+
 ``run_id`` must be the same on every process and unique per training run: pass it, or set
 ``REWARD_RUN_ID``; by default it is built from ``TORCHELASTIC_RUN_ID``, ``MASTER_ADDR`` and
 ``MASTER_PORT`` (the launcher's, shared by the processes).
