@@ -12,9 +12,10 @@ until either
   unmeasured then, it is a 504 ``deadline_exceeded`` instead (its work stays queued, so a
   resend returns as soon as it is measured).
 
-Waiters wake on completion notices for the members' tasks and on the group's own notice
-(published by the join that registers its last member), on any API replica; every ``_POLL_S`` they re-read anyway, and
-every ``_RECHECK_S`` they re-enqueue tasks of the group that were lost (the board keeps each
+Until the group is full, a waiter only waits for the group's notice (published by the join
+that registers its last member, on any API replica); then it watches every member's task
+and reads their results. Every ``_POLL_S`` it re-reads anyway (a notice may be lost), and
+every ``_RECHECK_S`` re-enqueues tasks of the group that were lost (the board keeps each
 member's task whole for that).
 """
 
@@ -100,33 +101,36 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
         have: dict[str, Measurement] = {}
         last_check = time.monotonic()
         while True:
-            tasks = {r.task.key: r.task for r in members.values() if r.task is not None}
-            want = frozenset(tasks) | {notice}
-            if want != watching:  # the new watch is in place before the old one goes: no gap
-                cm = backend.completions.watch(want, wake)
-                cm.__enter__()
-                for old in exits:
-                    old.__exit__(None, None, None)
-                exits = [cm]
-                watching = want
-            recheck = time.monotonic() - last_check >= _RECHECK_S
-            missing: list[Task] = [t for k, t in tasks.items() if k not in have]
-            if missing:
-                await run_in_threadpool(dispatcher.collect, missing, have, recheck=recheck)
-                if recheck:
-                    last_check = time.monotonic()
-            measured = {i for i, r in members.items() if r.pre is not None or (r.task is not None and r.task.key in have)}
-            complete = len(members) == request.size and len(measured) == request.size
-            if complete or time.monotonic() >= deadline:
-                unmeasured = [i for i in mine if i not in measured]
-                if not complete and unmeasured:
-                    raise DeadlineExceeded(
-                        f"members {unmeasured} of group {request.group_key!r} not measured within {deadline_s:.0f} s; "
-                        "the work stays queued, so sending them again later returns their rewards",
-                        measured=len(mine) - len(unmeasured),
-                        total=len(mine),
-                    )
-                return await _thread(_reward, dispatcher, request, meta, members, mine, have, sorted(measured), complete)
+            full = len(members) >= request.size
+            if full or time.monotonic() >= deadline:  # results matter only now: until then, wait for the last join
+                tasks = {r.task.key: r.task for r in members.values() if r.task is not None}
+                want = frozenset(tasks) | {notice}
+                if want != watching:  # the new watch is in place before the old one goes: no gap
+                    cm = backend.completions.watch(want, wake)
+                    cm.__enter__()
+                    for old in exits:
+                        old.__exit__(None, None, None)
+                    exits = [cm]
+                    watching = want
+                recheck = time.monotonic() - last_check >= _RECHECK_S
+                missing: list[Task] = [t for k, t in tasks.items() if k not in have]
+                if missing:
+                    await run_in_threadpool(dispatcher.collect, missing, have, recheck=recheck)
+                    if recheck:
+                        last_check = time.monotonic()
+                measured = {i for i, r in members.items() if r.pre is not None or (r.task is not None and r.task.key in have)}
+                complete = full and len(measured) == request.size
+                if complete or time.monotonic() >= deadline:
+                    unmeasured = [i for i in mine if i not in measured]
+                    if not complete and unmeasured:
+                        raise DeadlineExceeded(
+                            f"members {unmeasured} of group {request.group_key!r} not measured within {deadline_s:.0f} s; "
+                            "the work stays queued, so sending them again later returns their rewards",
+                            measured=len(mine) - len(unmeasured),
+                            total=len(mine),
+                        )
+                    present = sorted(measured)
+                    return await _thread(_reward, dispatcher, request, meta, members, mine, have, present, complete)
             try:
                 await asyncio.wait_for(woken.wait(), timeout=max(0.0, min(deadline - time.monotonic(), _POLL_S)))
             except TimeoutError:

@@ -20,6 +20,7 @@ swept on the next join).
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Mapping
@@ -131,8 +132,14 @@ return {0, all, assigned}
 """
 
 
+@functools.lru_cache(maxsize=2048)
+def _record(raw: str) -> MemberRecord:
+    """Parsed once per process: every waiter of a group reads the same records (frozen models)."""
+    return MemberRecord.model_validate_json(raw)
+
+
 def _members(raw: Mapping[str, str]) -> dict[int, MemberRecord]:
-    return {int(k[2:]): MemberRecord.model_validate_json(v) for k, v in raw.items() if k.startswith("m:")}
+    return {int(k[2:]): _record(v) for k, v in raw.items() if k.startswith("m:")}
 
 
 def _full(group_key: str, member_id: str) -> Conflict:
