@@ -62,56 +62,38 @@ def test_grpo_two_processes_straddling_groups(tmp_path: Path, data_dir: Path) ->
                   str(HERE / "trl_train.py"), "train", str(model_dir), url, str(out), TOKEN]  # fmt: skip
         done = subprocess.run(launch, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+
+        rows, metrics = [], set()
+        for rank in (0, 1):
+            for line in (out / f"rank-{rank}.jsonl").read_text().splitlines():
+                item = json.loads(line)
+                if "metrics" in item:
+                    metrics.update(item["metrics"])
+                else:
+                    rows.append(item)
+        assert {"reward_service/pass_rate", "reward_service/verdict/passed"} <= metrics
+        assert {r["rows"] for r in rows} == {6}  # 6 rows per process: groups of 4 straddle them
+        groups: dict[str, dict[int, dict[str, object]]] = {}
+        for row in rows:
+            groups.setdefault(str(row["key"]), {})[int(row["index"])] = row  # type: ignore[call-overload]
+        assert len(groups) == 6 and all(sorted(g) == [0, 1, 2, 3] for g in groups.values())  # 2 steps x 3 groups
+        straddling = [k for k, g in groups.items() if len({m["rank"] for m in g.values()}) == 2]
+        assert len(straddling) == 2  # per step, rows 4..7 of 12 come from both processes
+        check_against_one_request(url, list(groups.items()))
     finally:
         api.terminate()
         api.wait(30)
 
-    rows, metrics = [], set()
-    for rank in (0, 1):
-        for line in (out / f"rank-{rank}.jsonl").read_text().splitlines():
-            item = json.loads(line)
-            if "metrics" in item:
-                metrics.update(item["metrics"])
-            else:
-                rows.append(item)
-    assert {"reward_service/pass_rate", "reward_service/verdict/passed"} <= metrics
-    assert {r["rows"] for r in rows} == {6}  # 6 rows per process: groups of 4 straddle them
-    groups: dict[str, dict[int, dict[str, object]]] = {}
-    for row in rows:
-        groups.setdefault(str(row["key"]), {})[int(row["index"])] = row  # type: ignore[call-overload]
-    assert len(groups) == 6 and all(sorted(g) == [0, 1, 2, 3] for g in groups.values())  # 2 steps x 3 groups
-    straddling = [k for k, g in groups.items() if len({m["rank"] for m in g.values()}) == 2]
-    assert len(straddling) == 2  # per step, rows 4..7 of 12 come from both processes
-    check_against_one_request(list(groups.items()), data_dir, env)
 
-
-def check_against_one_request(groups: list[tuple[str, dict[int, dict[str, object]]]], data_dir: Path,
-                              env: dict[str, str]) -> None:  # fmt: skip
-    """Score each whole group in one request on a fresh embedded service and compare."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "reward_service.service", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-        batch = [{"group_id": key, "problem": p.sumto("t/sumto"), "responses": [str(m[i]["completion"]) for i in range(4)]}
-                 for key, m in groups]  # fmt: skip
-        reply = httpx.post(url + "/v1/rewards", json={"groups": batch}, headers=AUTH, timeout=120)
-        assert reply.status_code == 200, reply.text
-        verdicts = set()
-        for (key, members), scored in zip(groups, reply.json()["groups"], strict=True):
-            assert scored["group_id"] == key
-            assert [members[i]["reward"] for i in range(4)] == [r["reward"] for r in scored["results"]], key
-            verdicts |= {r["verdict"] for r in scored["results"]}
-        assert len(verdicts) >= 2  # the tiny policy writes varied answers
-    finally:
-        proc.terminate()
-        proc.wait(30)
+def check_against_one_request(url: str, groups: list[tuple[str, dict[int, dict[str, object]]]]) -> None:
+    """Score each whole group in one POST /v1/rewards and compare with what TRL got."""
+    batch = [{"group_id": key, "problem_id": "t/sumto", "responses": [str(m[i]["completion"]) for i in range(4)]}
+             for key, m in groups]  # fmt: skip
+    reply = httpx.post(url + "/v1/rewards", json={"groups": batch}, headers=AUTH, timeout=120)
+    assert reply.status_code == 200, reply.text
+    verdicts = set()
+    for (key, members), scored in zip(groups, reply.json()["groups"], strict=True):
+        assert scored["group_id"] == key
+        assert [members[i]["reward"] for i in range(4)] == [r["reward"] for r in scored["results"]], key
+        verdicts |= {r["verdict"] for r in scored["results"]}
+    assert len(verdicts) >= 2  # the tiny policy writes varied answers
