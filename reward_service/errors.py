@@ -7,6 +7,7 @@
     ├── NotFound                       not_found       404
     │   └── UnknownProblem             unknown_problem 404
     ├── Unauthorized                   unauthorized    401
+    ├── Conflict                       conflict        409
     ├── Overloaded                     overloaded      429
     ├── Unavailable                    unavailable     503
     ├── DeadlineExceeded               deadline_exceeded 504
@@ -32,6 +33,7 @@ __all__ = [
     "NotFound",
     "UnknownProblem",
     "Unauthorized",
+    "Conflict",
     "Overloaded",
     "Unavailable",
     "InfrastructureError",
@@ -84,6 +86,13 @@ class UnknownProblem(NotFound):
 class Unauthorized(RewardServiceError):
     code = "unauthorized"
     status = 401
+
+
+class Conflict(RewardServiceError):
+    """A group member or a group's shape disagrees with what another request registered."""
+
+    code = "conflict"
+    status = 409
 
 
 class Overloaded(RewardServiceError):

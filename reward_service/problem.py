@@ -15,9 +15,10 @@ cached by the scorer under the problem's version. They never enter the sandbox.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -185,9 +186,16 @@ class Problem(BaseModel):
     def entry(self) -> EntryPoint:
         return EntryPoint.parse(self.entry_point)
 
-    @property
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Problem:
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("version", None)  # the cached content hash belongs to the original
+        return copy
+
+    @functools.cached_property
     def version(self) -> str:
-        """Content hash: any change to the problem gives a new version (and new cache keys)."""
+        """Content hash: any change to the problem gives a new version (and new cache keys).
+        Computed once per object (the model is frozen; :meth:`model_copy` drops it): it is
+        asked for on every request."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -68,6 +68,13 @@ class ApiSettings(BaseModel):
     max_queued_tasks: int = Field(default=20_000, ge=1, description="Backpressure bound (429 beyond).")
     sync_deadline_s: float = Field(default=600.0, gt=0, description="Server-side deadline of /v1/rewards.")
     retry_after_s: int = Field(default=5, ge=1, le=3600, description="Retry-After (seconds) sent with 429.")
+    group_deadline_s: float = Field(
+        default=600.0, gt=0, description="Default and longest deadline of POST /v1/groups/members (a caller waits for its group)."
+    )
+    openrlhf_n: int = Field(default=8, ge=1, le=4096, description="Group size of /v1/compat/openrlhf without ?n=.")
+    openrlhf_deadline_s: float = Field(
+        default=150.0, gt=0, lt=180, description="Deadline of /v1/compat/openrlhf (OpenRLHF gives up after 180 s)."
+    )
 
 
 class WorkerSettings(BaseModel):

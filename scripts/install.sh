@@ -24,3 +24,15 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     exit 1
 fi
 "$PY" -m pip install -q --disable-pip-version-check -e '.[dev]'
+
+# The TRL integration test trains a tiny model with TRL on CPU. torch is large: installed
+# once (skipped when importable), CPU-only where a CPU wheel is at hand (pip's find-links),
+# and skippable only on purpose with REWARD_SKIP_TORCH=1 (the TRL test is then skipped too).
+if [ "${REWARD_SKIP_TORCH:-0}" != 1 ]; then
+    if ! "$PY" -c 'import torch, trl, accelerate' >/dev/null 2>&1; then
+        "$PY" -c 'import torch' >/dev/null 2>&1 \
+            || "$PY" -m pip install -q --disable-pip-version-check --no-index torch 2>/dev/null \
+            || "$PY" -m pip install -q --disable-pip-version-check torch
+        "$PY" -m pip install -q --disable-pip-version-check -e '.[trl]'
+    fi
+fi

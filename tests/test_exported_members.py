@@ -12,3 +12,19 @@ def test_exported_members() -> None:
     }
     for name in exported:
         assert hasattr(reward_service, name), name
+
+
+def test_client_and_integrations_declare_all() -> None:
+    import importlib
+    import pkgutil
+
+    import reward_service.client as client
+    import reward_service.integrations as integrations
+
+    assert set(client.__all__) >= {"RewardClient", "AsyncRewardClient", "RetryPolicy", "ServiceError", "TransportFailed"}
+    for package in (client, integrations):
+        for info in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + "."):
+            module = importlib.import_module(info.name)
+            assert hasattr(module, "__all__"), info.name
+            for name in module.__all__:
+                assert hasattr(module, name), f"{info.name}.{name}"

@@ -9,9 +9,9 @@ from __future__ import annotations
 from .app import create_app
 from .backend import Backend, open_backend
 from .cli_commands import serve, worker
-from .jobs import Job, JobState
-from .queue import LocalTaskQueue, RedisTaskQueue, Task, TaskQueue
-from .worker import Worker
+from .queue.task_queue import LocalTaskQueue, RedisTaskQueue, Task, TaskQueue
+from .queue.worker import Worker
+from .state.jobs import Job, JobState
 
 __all__ = [
     "create_app",

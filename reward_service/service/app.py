@@ -23,8 +23,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import Overloaded, RewardServiceError
 from ..settings import Settings, get_settings
-from . import routes_health, routes_jobs, routes_problems, routes_rewards
-from .middleware import BodyLimit, RequestMetrics
+from .http import routes_compat, routes_groups, routes_health, routes_jobs, routes_problems, routes_rewards
+from .http.middleware import BodyLimit, RequestMetrics
 from .runtime import Runtime
 
 __all__ = ["create_app"]
@@ -95,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(routes_rewards.router)
+    app.include_router(routes_groups.router)
+    app.include_router(routes_compat.router)
     app.include_router(routes_jobs.router)
     app.include_router(routes_problems.router)
     app.include_router(routes_health.router)

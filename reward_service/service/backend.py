@@ -12,12 +12,13 @@ from dataclasses import dataclass
 import redis
 
 from ..settings import Settings
-from .cache import ResultCache
-from .completions import CompletionFeed, Completions
-from .jobs import JobStore
-from .problems_store import ProblemStore
-from .queue import LocalTaskQueue, RedisTaskQueue, TaskQueue
-from .store import MemoryStore, RedisStore, Store, connect
+from .queue.completions import CompletionFeed, Completions
+from .queue.task_queue import LocalTaskQueue, RedisTaskQueue, TaskQueue
+from .state.board import Board, MemoryBoard, RedisBoard
+from .state.cache import ResultCache
+from .state.jobs import JobStore
+from .state.problems_store import ProblemStore
+from .state.store import MemoryStore, RedisStore, Store, connect
 
 __all__ = ["Backend", "open_backend"]
 
@@ -31,6 +32,7 @@ class Backend:
     cache: ResultCache
     jobs: JobStore
     completions: Completions
+    board: Board
     client: redis.Redis[str] | None = None
     _feed: CompletionFeed | None = None
 
@@ -54,12 +56,13 @@ class Backend:
 def open_backend(settings: Settings) -> Backend:
     store: Store
     queue: TaskQueue
+    board: Board
     client: redis.Redis[str] | None = None
     completions = Completions()
     if settings.redis_url:
         client = connect(settings.redis_url)
-        store, queue = RedisStore(client), RedisTaskQueue(client)
+        store, queue, board = RedisStore(client), RedisTaskQueue(client), RedisBoard(client)
     else:
         store = MemoryStore()
-        queue = LocalTaskQueue(store, completions)
-    return Backend(settings, store, queue, ProblemStore(store), ResultCache(store), JobStore(store), completions, client)
+        queue, board = LocalTaskQueue(store, completions), MemoryBoard(completions)
+    return Backend(settings, store, queue, ProblemStore(store), ResultCache(store), JobStore(store), completions, board, client)

@@ -13,8 +13,8 @@ from types import FrameType
 from ..errors import Unavailable
 from ..settings import Settings, get_settings
 from .backend import Backend, open_backend
-from .heartbeat import check as worker_healthy
-from .worker import Worker
+from .queue.heartbeat import check as worker_healthy
+from .queue.worker import Worker
 
 __all__ = ["serve", "worker"]
 

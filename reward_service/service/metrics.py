@@ -44,10 +44,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
 
-from . import keys
-from .heartbeat import live_workers
-from .queue import TaskQueue
-from .store import Store
+from .queue.heartbeat import live_workers
+from .queue.task_queue import TaskQueue
+from .state import keys
+from .state.store import Store
 
 __all__ = [
     "HTTP_REQUESTS",

@@ -11,8 +11,8 @@ from fastapi import Request
 
 from ..settings import Settings
 from .backend import Backend, open_backend
-from .dispatch import Dispatcher
-from .worker import Worker
+from .queue.dispatch import Dispatcher
+from .queue.worker import Worker
 
 __all__ = ["Runtime", "get_runtime"]
 

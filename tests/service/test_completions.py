@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 from reward_service.results import Measurement
-from reward_service.service.completions import CompletionFeed, Completions
-from reward_service.service.queue import LocalTaskQueue, RedisTaskQueue, Task, TaskQueue
-from reward_service.service.store import MemoryStore, connect
+from reward_service.service.queue.completions import CompletionFeed, Completions
+from reward_service.service.queue.task_queue import LocalTaskQueue, RedisTaskQueue, Task, TaskQueue
+from reward_service.service.state.store import MemoryStore, connect
 from reward_service.verdict import Verdict
 
 from .conftest import RedisServer

@@ -18,10 +18,10 @@ def test_package_exports() -> None:
 
 
 def test_every_module_declares_all() -> None:
-    for info in pkgutil.iter_modules(service.__path__):
-        if info.name == "__main__":
+    for info in pkgutil.walk_packages(service.__path__, prefix="reward_service.service."):
+        if info.name.endswith(".__main__"):
             continue
-        module = importlib.import_module(f"reward_service.service.{info.name}")
+        module = importlib.import_module(info.name)
         assert hasattr(module, "__all__"), info.name
         for name in module.__all__:
             assert hasattr(module, name), f"{info.name}.{name}"

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from reward_service.results import Measurement
-from reward_service.service import keys
-from reward_service.service.cache import ResultCache
-from reward_service.service.queue import LocalTaskQueue, RedisTaskQueue, Task, TaskQueue
-from reward_service.service.retry import RetryPolicy
-from reward_service.service.store import MemoryStore, RedisStore, Store, connect
+from reward_service.service.queue.retry import RetryPolicy
+from reward_service.service.queue.task_queue import LocalTaskQueue, RedisTaskQueue, Task, TaskQueue
+from reward_service.service.state import keys
+from reward_service.service.state.cache import ResultCache
+from reward_service.service.state.store import MemoryStore, RedisStore, Store, connect
 from reward_service.verdict import Verdict
 
 from .conftest import RedisServer

@@ -18,7 +18,9 @@ def test_no_server_errors(make_cluster: Any, tmp_path: Path) -> None:
     st = shutil.which("schemathesis") or shutil.which("st")
     if st is None:
         pytest.skip("schemathesis is not installed (requirements-service.txt)")
-    cluster = make_cluster(REWARD_API__SYNC_DEADLINE_S=60, REWARD_API__MAX_REQUEST_BYTES=1_000_000)
+    # Generated groups never complete: their callers are released at short deadlines.
+    cluster = make_cluster(REWARD_API__SYNC_DEADLINE_S=60, REWARD_API__MAX_REQUEST_BYTES=1_000_000,
+                           REWARD_API__GROUP_DEADLINE_S=2, REWARD_API__OPENRLHF_DEADLINE_S=2)  # fmt: skip
     url = cluster.api()
     cluster.worker()
     cluster.wait_ready(1)

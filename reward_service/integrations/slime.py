@@ -1,0 +1,65 @@
+"""slime: a ``--group-rm`` reward function.
+
+    --custom-rm-path reward_service.integrations.slime.group_rm --group-rm
+    REWARD_SERVICE_URL=http://rewards:8000 REWARD_SERVICE_TOKEN=...
+
+slime (624b824) calls ``await group_rm(args, samples)`` once per whole group (the samples
+of one prompt) and takes one reward per sample. The group is sent in one request to
+``POST /v1/rewards``. The problem is each sample's ``label`` (a registered id, or an
+inline problem as a JSON object string), or ``metadata["problem_id"]`` /
+``metadata["problem"]`` when given. ``sandbox_error`` becomes 0.0 (slime has no masking);
+``sample.metadata["reward_service"]`` gets verdict, instructions, passed and sandbox_error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from ..client import AsyncRewardClient, GroupIn
+from .common import problem_fields
+
+__all__ = ["group_rm", "aclose"]
+
+_clients: dict[tuple[str, int], AsyncRewardClient] = {}  # per (url, event loop): httpx pools belong to one loop
+
+
+async def aclose() -> None:
+    """Close the connection pools of the running event loop."""
+    loop = id(asyncio.get_running_loop())
+    for key in [k for k in _clients if k[1] == loop]:
+        await _clients.pop(key).aclose()
+
+
+def _problem(sample: Any) -> dict[str, Any]:
+    metadata = getattr(sample, "metadata", None) or {}
+    if metadata.get("problem") is not None:
+        return problem_fields(metadata["problem"])
+    if metadata.get("problem_id") is not None:
+        return problem_fields(str(metadata["problem_id"]))
+    return problem_fields(sample.label)
+
+
+async def group_rm(args: Any, samples: Sequence[Any], **kwargs: Any) -> list[float]:
+    """One reward per sample of the group, in order."""
+    url = os.environ.get("REWARD_SERVICE_URL") or getattr(args, "reward_service_url", None)
+    if not url:
+        raise ValueError("set REWARD_SERVICE_URL")
+    key = (url, id(asyncio.get_running_loop()))
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = AsyncRewardClient(url, token=os.environ.get("REWARD_SERVICE_TOKEN"))
+    group = GroupIn(responses=[s.response for s in samples], **_problem(samples[0]))
+    reply = await client.rewards([group])
+    out: list[float] = []
+    for sample, result in zip(samples, reply.groups[0].results, strict=True):
+        metadata = getattr(sample, "metadata", None)
+        if isinstance(metadata, dict):
+            metadata["reward_service"] = {
+                "verdict": result.verdict.value, "instructions": result.instructions or 0,
+                "passed": result.verdict.value == "passed", "sandbox_error": result.verdict.value == "sandbox_error",
+            }  # fmt: skip
+        out.append(result.reward if result.reward is not None else 0.0)
+    return out

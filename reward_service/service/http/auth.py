@@ -1,0 +1,31 @@
+"""Bearer-token authentication of the /v1 routes.
+
+Tokens come from ``REWARD_API__TOKENS``. With none configured (development only: the
+settings refuse to start production without real tokens) every request is let through.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ...errors import Unauthorized
+from ..runtime import Runtime
+
+__all__ = ["require_token", "bearer"]
+
+bearer = HTTPBearer(auto_error=False, description="A token from REWARD_API__TOKENS.")
+
+
+def require_token(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> None:
+    runtime: Runtime = request.app.state.runtime
+    tokens = runtime.settings.api.tokens
+    if not tokens:
+        return
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("missing bearer token (Authorization: Bearer <token>)")
+    given = credentials.credentials.encode()
+    if not any(hmac.compare_digest(given, t.encode()) for t in tokens):
+        raise Unauthorized("invalid bearer token")

@@ -1,0 +1,194 @@
+"""From a request to rewards: plan, submit, collect, assemble.
+
+* :meth:`Dispatcher.plan` triages each response (format_error / no_entity need no run)
+  and maps the rest to one task per unique (problem version, normalised code, options,
+  meter, image).
+* :meth:`Dispatcher.submit` looks the tasks up in the result cache, refuses new work with
+  429 when the queue is over its bound, and enqueues the misses (once, across requests).
+* :meth:`Dispatcher.collect` reads what is measured and re-enqueues tasks that were lost.
+* :meth:`Dispatcher.assemble` computes the group-normalised rewards once all are in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from ...errors import DeadlineExceeded, InvalidInput, LimitExceeded, Overloaded, Unavailable
+from ...extract import code_digest, triage
+from ...meter.identity import environment_tag, resolve_backend
+from ...problem import Problem
+from ...results import Measurement
+from ...scoring import assemble_group, triage_to_measurement
+from ...settings import Settings
+from .. import metrics
+from ..backend import Backend
+from ..http.schemas import RewardsRequest
+from ..state.cache import task_key
+from .plan import GroupOut, Plan, PlannedGroup, PlannedMember
+from .task_queue import Task
+
+__all__ = ["Dispatcher", "check_limits"]
+
+_POLL_S = 1.0  # how often a waiter reads every missing result, notices or not
+_RECHECK_S = 2.0  # how often a waiter checks that missing tasks are still in flight
+
+
+def check_limits(request: RewardsRequest, settings: Settings) -> None:
+    """Raise LimitExceeded (413) for a batch over the configured limits."""
+    api = settings.api
+    if len(request.groups) > api.max_groups:
+        raise LimitExceeded(f"{len(request.groups)} groups; at most {api.max_groups}", limit="max_groups")
+    for gi, group in enumerate(request.groups):
+        if len(group.responses) > api.max_responses_per_group:
+            raise LimitExceeded(
+                f"group {gi} has {len(group.responses)} responses; at most {api.max_responses_per_group}",
+                limit="max_responses_per_group",
+            )
+        for ri, response in enumerate(group.responses):
+            if len(response) > api.max_code_chars:
+                raise LimitExceeded(
+                    f"group {gi} response {ri} has {len(response)} characters; at most {api.max_code_chars}",
+                    limit="max_code_chars",
+                )
+    meter = request.options.meter
+    running = resolve_backend(settings)
+    if meter is not None and meter not in (running, settings.meter.backend):
+        raise InvalidInput(f"this service measures with {running!r}, not {meter!r}", option="meter")
+
+
+class Dispatcher:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.settings = backend.settings
+        self.environment = environment_tag(backend.settings)
+
+    def plan(self, request: RewardsRequest, job: str | None = None) -> tuple[Plan, list[Task]]:
+        check_limits(request, self.settings)
+        options = request.options
+        tasks: dict[str, Task] = {}
+        groups: list[PlannedGroup] = []
+        for gi, group in enumerate(request.groups):
+            if group.problem is not None:
+                problem = group.problem
+                self.backend.problems.put_inline(problem)
+            else:
+                problem = self.backend.problems.get(group.problem_id or "")
+            entry, version = problem.entry, problem.version  # version hashes the whole problem: once
+            members: list[PlannedMember] = []
+            for index, response in enumerate(group.responses):
+                extraction = triage(response, entry)
+                pre = triage_to_measurement(extraction)
+                if pre is not None or extraction.code is None:
+                    members.append(PlannedMember(index=index, pre=pre))
+                    continue
+                key = task_key(
+                    version,
+                    code_digest(extraction.code),
+                    measure=options.measure,
+                    aggregate=options.aggregate,
+                    environment=self.environment,
+                )
+                tasks.setdefault(
+                    key,
+                    Task(
+                        key=key,
+                        problem_version=version,
+                        code=extraction.code,
+                        measure=options.measure,
+                        aggregate=options.aggregate,
+                        job=job,
+                        environment=self.environment,
+                    ),
+                )
+                members.append(PlannedMember(index=index, task=key))
+            group_id = group.group_id if group.group_id is not None else str(gi)
+            groups.append(PlannedGroup(group_id=group_id, problem_version=version, members=members))
+        return Plan(groups=groups, options=options.score_options()), list(tasks.values())
+
+    def submit(self, tasks: Sequence[Task]) -> None:
+        """Enqueue the tasks not already measured; 429 when the queue is over its bound."""
+        cached = self.backend.cache.get_many([t.key for t in tasks])
+        missing = [t for t, m in zip(tasks, cached, strict=True) if m is None]
+        metrics.CACHE_LOOKUPS.labels("hit").inc(len(tasks) - len(missing))
+        metrics.CACHE_LOOKUPS.labels("miss").inc(len(missing))
+        if not missing:
+            return
+        in_flight = self.backend.queue.in_flight([t.key for t in missing])
+        new = [t for t, busy in zip(missing, in_flight, strict=True) if not busy]
+        bound = self.settings.api.max_queued_tasks
+        if new and self.backend.queue.depth() + len(new) > bound:
+            raise Overloaded(
+                f"queue is over its bound of {bound} tasks; retry later",
+                retry_after_s=self.settings.api.retry_after_s,
+            )
+        metrics.TASKS_ENQUEUED.inc(self.backend.queue.enqueue(new))
+
+    def collect(self, tasks: Sequence[Task], have: dict[str, Measurement], *, recheck: bool) -> None:
+        """Add newly measured results to ``have``; with ``recheck``, re-enqueue lost tasks."""
+        missing = [t for t in tasks if t.key not in have]
+        if not missing:
+            return
+        in_flight = self.backend.queue.in_flight([t.key for t in missing]) if recheck else None
+        found = self.backend.cache.get_many([t.key for t in missing])
+        lost: list[Task] = []
+        for i, (task, measurement) in enumerate(zip(missing, found, strict=True)):
+            if measurement is not None:
+                have[task.key] = measurement
+            elif in_flight is not None and not in_flight[i]:
+                lost.append(task)  # neither running nor measured: enqueue it again
+        if lost:
+            metrics.TASKS_ENQUEUED.inc(self.backend.queue.enqueue(lost))
+
+    def wait(self, tasks: Sequence[Task], deadline_s: float) -> dict[str, Measurement]:
+        """Wait until every task is measured (synchronous requests).
+
+        Woken by completion notices (see :mod:`.completions`), it reads just the results
+        announced; every ``_POLL_S`` it reads all missing ones anyway (a notice may be lost
+        while Redis is down), and every ``_RECHECK_S`` re-enqueues tasks that were lost.
+        """
+        have: dict[str, Measurement] = {}
+        deadline = time.monotonic() + deadline_s
+        last_poll = last_check = time.monotonic()
+        with self.backend.completions.watch(t.key for t in tasks) as watch:
+            announced: set[str] | None = None  # None: read every missing result
+            while True:
+                now = time.monotonic()
+                recheck = now - last_check >= _RECHECK_S
+                if recheck or now - last_poll >= _POLL_S:
+                    announced = None
+                try:
+                    if announced is None:
+                        self.collect(tasks, have, recheck=recheck)
+                        last_poll, last_check = now, now if recheck else last_check
+                    elif announced:
+                        self.collect([t for t in tasks if t.key in announced], have, recheck=False)
+                    announced, down = set(), None
+                except Unavailable as exc:  # ride out a short outage; the work stays queued
+                    announced, down = None, exc
+                if len(have) == len(tasks):
+                    return have
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    if down is not None:
+                        raise down
+                    raise DeadlineExceeded(
+                        f"{len(tasks) - len(have)} of {len(tasks)} codes not measured within {deadline_s:.0f} s; "
+                        "the work stays queued, so asking again later returns cached results",
+                        measured=len(have),
+                        total=len(tasks),
+                    )
+                woken = watch.wait(min(left, _POLL_S))
+                if announced is not None:
+                    announced |= woken
+
+    def assemble(self, plan: Plan, have: dict[str, Measurement]) -> list[GroupOut]:
+        out: list[GroupOut] = []
+        for group in plan.groups:
+            problem: Problem = self.backend.problems.by_version(group.problem_version)
+            items = [m.pre if m.pre is not None else have[m.task or ""] for m in group.members]
+            result = assemble_group(problem, items, plan.options)
+            for response in result.results:
+                metrics.CANDIDATES.labels(response.verdict.value).inc()
+            out.append(GroupOut(group_id=group.group_id, **result.model_dump()))
+        return out

@@ -1,0 +1,178 @@
+"""Groups assembled across requests: join the board, wait for the group, reward the members.
+
+A request brings some members of a group (see :mod:`..state.board`). It is planned and
+submitted like a batch (identical code is measured once, cached results are reused),
+its members are registered on the board, and then it waits, without holding a thread,
+until either
+
+* every member of the group is registered and measured: the rewards are the ones a single
+  request with the whole group would get (``complete``); or
+* its deadline comes: the rewards are normalised over the members present (registered
+  and measured), and marked ``partial``. If one of the request's *own* members is still
+  unmeasured then, it is a 504 ``deadline_exceeded`` instead (its work stays queued, so a
+  resend returns as soon as it is measured).
+
+Until the group is full, a waiter only waits for the group's notice (published by the join
+that registers its last member, on any API replica); then it watches every member's task
+and reads their results. Every ``_POLL_S`` it re-reads anyway (a notice may be lost), and
+every ``_RECHECK_S`` re-enqueues tasks of the group that were lost (the board keeps each
+member's task whole for that).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+
+from ...errors import DeadlineExceeded
+from ...results import Measurement
+from ...scoring import assemble_group
+from ..http.schemas import GroupIn, GroupMembersRequest, GroupMembersResponse, RewardsRequest
+from ..state import keys
+from ..state.board import GroupMeta, MemberRecord
+from .dispatch import Dispatcher
+from .task_queue import Task
+
+__all__ = ["gather_members"]
+
+_POLL_S = 1.0
+_RECHECK_S = 2.0
+
+T = TypeVar("T")
+
+
+async def _thread(fn: Callable[..., T], *args: Any) -> T:
+    return await run_in_threadpool(fn, *args)
+
+
+def _join(
+    dispatcher: Dispatcher, request: GroupMembersRequest, deadline_s: float
+) -> tuple[GroupMeta, dict[int, MemberRecord], list[int]]:
+    """Plan, submit and register this request's members (blocking: runs in a thread); returns
+    the group's members so far and the indices of this request's own, in request order."""
+    batch = RewardsRequest(
+        groups=[GroupIn(problem_id=request.problem_id, problem=request.problem, responses=[m.response for m in request.members])],
+        options=request.options,
+    )
+    plan, tasks = dispatcher.plan(batch)
+    dispatcher.submit(tasks)  # before joining: a member on the board always has its task queued
+    by_key = {t.key: t for t in tasks}
+    group = plan.groups[0]
+    records: dict[int, MemberRecord] = {}
+    auto: dict[str, MemberRecord] = {}
+    for member, planned in zip(request.members, group.members, strict=True):
+        sha = hashlib.sha256(member.response.encode()).hexdigest()
+        task = by_key[planned.task] if planned.task is not None else None
+        record = MemberRecord(response_sha=sha, task=task, pre=planned.pre)
+        if member.index is not None:
+            records[member.index] = record
+        else:
+            auto[member.member_id or ""] = record
+    meta = GroupMeta(size=request.size, problem_version=group.problem_version, options=plan.options)
+    ttl = deadline_s + keys.GROUP_GRACE_S
+    members, assigned = dispatcher.backend.board.join(request.group_key, meta, records, ttl, auto)
+    mine = [m.index if m.index is not None else assigned[m.member_id or ""] for m in request.members]
+    return meta, members, mine
+
+
+async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, deadline_s: float) -> GroupMembersResponse:
+    """Register the request's members, then reply once the group is complete or at the deadline."""
+    backend = dispatcher.backend
+    deadline = time.monotonic() + deadline_s
+    loop = asyncio.get_running_loop()
+    woken = asyncio.Event()
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(woken.set)
+
+    notice = keys.group_notice(request.group_key)
+    # Watch the group's notice before joining: a member joining in between must wake us.
+    first = backend.completions.watch([notice], wake)
+    first.__enter__()
+    exits: list[Any] = [first]
+    watching: frozenset[str] = frozenset([notice])
+    try:
+        meta, members, mine = await _thread(_join, dispatcher, request, deadline_s)
+        have: dict[str, Measurement] = {}
+        last_check = time.monotonic()
+        while True:
+            full = len(members) >= request.size
+            if full or time.monotonic() >= deadline:  # results matter only now: until then, wait for the last join
+                tasks = {r.task.key: r.task for r in members.values() if r.task is not None}
+                want = frozenset(tasks) | {notice}
+                if want != watching:  # the new watch is in place before the old one goes: no gap
+                    cm = backend.completions.watch(want, wake)
+                    cm.__enter__()
+                    for old in exits:
+                        old.__exit__(None, None, None)
+                    exits = [cm]
+                    watching = want
+                recheck = time.monotonic() - last_check >= _RECHECK_S
+                missing: list[Task] = [t for k, t in tasks.items() if k not in have]
+                if missing:
+                    await run_in_threadpool(dispatcher.collect, missing, have, recheck=recheck)
+                    if recheck:
+                        last_check = time.monotonic()
+                measured = {i for i, r in members.items() if r.pre is not None or (r.task is not None and r.task.key in have)}
+                complete = full and len(measured) == request.size
+                if complete or time.monotonic() >= deadline:
+                    unmeasured = [i for i in mine if i not in measured]
+                    if not complete and unmeasured:
+                        raise DeadlineExceeded(
+                            f"members {unmeasured} of group {request.group_key!r} not measured within {deadline_s:.0f} s; "
+                            "the work stays queued, so sending them again later returns their rewards",
+                            measured=len(mine) - len(unmeasured),
+                            total=len(mine),
+                        )
+                    present = sorted(measured)
+                    return await _thread(_reward, dispatcher, request, meta, members, mine, have, present, complete)
+            try:
+                await asyncio.wait_for(woken.wait(), timeout=max(0.0, min(deadline - time.monotonic(), _POLL_S)))
+            except TimeoutError:
+                pass
+            woken.clear()  # before the read: a notice after it wakes the next wait
+            if len(members) >= request.size:
+                continue  # every member is known: only their measurements are awaited
+            _, members = await _thread(backend.board.read, request.group_key)
+            if not members:  # expired or never joined (a flushed Redis): join again
+                meta, members, mine = await _thread(_join, dispatcher, request, max(1.0, deadline - time.monotonic()))
+    finally:
+        for cm in exits:
+            cm.__exit__(None, None, None)
+
+
+def _reward(
+    dispatcher: Dispatcher,
+    request: GroupMembersRequest,
+    meta: GroupMeta,
+    members: dict[int, MemberRecord],
+    mine: list[int],
+    have: dict[str, Measurement],
+    present: list[int],
+    complete: bool,
+) -> GroupMembersResponse:
+    items: list[Measurement] = []
+    for i in present:
+        record = members[i]
+        items.append(record.pre if record.pre is not None else have[record.task.key if record.task else ""])
+    problem = dispatcher.backend.problems.by_version(meta.problem_version)
+    options = meta.options
+    result = assemble_group(problem, items, options)
+    position = {index: p for p, index in enumerate(present)}
+    results = [result.results[position[i]].model_copy(update={"index": i}) for i in mine]
+    return GroupMembersResponse(
+        group_key=request.group_key,
+        complete=complete,
+        partial=not complete,
+        size=request.size,
+        present=present,
+        problem_id=result.problem_id,
+        problem_version=result.problem_version,
+        results=results,
+        summary=result.summary,
+    )
