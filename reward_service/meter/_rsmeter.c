@@ -456,6 +456,8 @@ static PyObject *rs_warm_template(PyObject *self, PyObject *args) {
  *
  *   arm        write one byte on the arming pipe and close it: from here on, whatever
  *              the zygote receives is the candidate's doing (see harness.py)
+ *   prelude    the module's leading standard-library imports (runner.split_prelude):
+ *              binding names of modules the template has imported, not the algorithm
  *   open       CALLGRIND_TOGGLE_COLLECT (metered runs)
  *   candidate  the module, the entry point on every input, the output encoder, and a
  *              snapshot of each output (marshal, or the plain-sequence copy); a failure's
@@ -642,15 +644,15 @@ static int fresh_count_dir(const char *dir) {
  *   dumps: the wire encoder for outputs marshal refuses. Never returns. */
 static PyObject *rs_run(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *code, *ns, *owner_name, *method, *calls, *encoder, *dumps;
+    PyObject *code, *ns, *owner_name, *method, *calls, *encoder, *dumps, *prelude = Py_None;
     int result_fd, arm_fd, metered;
     const char *count_dir;
     if (ran) {
         PyErr_SetString(PolicyViolation, "sandbox policy: the run was already started");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "OO!UOO!OOiipz", &code, &PyDict_Type, &ns, &owner_name, &method, &PyList_Type,
-                          &calls, &encoder, &dumps, &result_fd, &arm_fd, &metered, &count_dir))
+    if (!PyArg_ParseTuple(args, "OO!UOO!OOiipz|O", &code, &PyDict_Type, &ns, &owner_name, &method, &PyList_Type,
+                          &calls, &encoder, &dumps, &result_fd, &arm_fd, &metered, &count_dir, &prelude))
         return NULL;
     ran = 1;
     /* code: a code object, or the exception compiling it raised (the candidate's error) */
@@ -683,12 +685,20 @@ static PyObject *rs_run(PyObject *self, PyObject *args) {
     const char *status = "ok";
     PyObject *exc_name = Py_None, *message = Py_None;
     Py_ssize_t done = 0;
+    /* the prelude: the module's leading standard-library imports (see runner.split_prelude) */
+    int prelude_ok = 1;
+    if (PyCode_Check(prelude)) {
+        PyObject *done_prelude = PyEval_EvalCode(prelude, ns, ns);
+        prelude_ok = done_prelude != NULL;
+    }
     if (metered)
         CALLGRIND_TOGGLE_COLLECT;
     /* ---- counted from here */
     PyObject *fn = NULL;
     PyObject *module = NULL;
-    if (PyCode_Check(code))
+    if (!prelude_ok)
+        ;  /* its exception is the run's */
+    else if (PyCode_Check(code))
         module = PyEval_EvalCode(code, ns, ns);
     else
         PyErr_SetObject((PyObject *)Py_TYPE(code), code);

@@ -282,7 +282,7 @@ def _warm() -> None:
     sample = dict(_WARM_REQUEST)
     path = os.path.join(SCRATCH, ".rs-warm-request")
     with open(path, "wb") as fh:
-        fh.write(marshal.dumps(compile_request(sample)))
+        fh.write(marshal.dumps(compile_request(sample, hoist=False)))
     sample = marshal.loads(read_file(path))
     os.unlink(path)
     devnull = os.open("/dev/null", os.O_RDONLY)

@@ -475,13 +475,25 @@ def test_a_checker_sees_generated_performance_inputs(scorer: Scorer) -> None:
     assert m.instructions is not None
 
 
-@pytest.mark.parametrize("module", [
-    "collections", "heapq", "bisect", "itertools", "functools", "math", "re", "string", "operator", "array",
-    "typing", "dataclasses", "threading", "random", "fractions", "decimal", "statistics",
+@pytest.mark.parametrize("statement", [
+    "import collections", "from collections import Counter, deque", "from heapq import heappush, heappop",
+    "import bisect", "from itertools import accumulate", "from functools import lru_cache, reduce", "import math",
+    "from math import gcd, inf", "import re", "import string", "import operator", "from array import array",
+    "from typing import List, Optional", "from dataclasses import dataclass", "import threading", "import random",
+    "from fractions import Fraction", "import decimal", "from statistics import mean",
 ])
-def test_importing_the_standard_library_costs_next_to_nothing(scorer: Scorer, honest: int, module: str) -> None:
-    m = evaluate(scorer, f"import {module}\n" + HONEST_LOOP)
+def test_importing_the_standard_library_costs_next_to_nothing(scorer: Scorer, honest: int, statement: str) -> None:
+    # at most a few instructions: the module's leading imports run just before the count opens
+    m = evaluate(scorer, f"{statement}\n" + HONEST_LOOP)
     assert m.verdict is Verdict.passed
     assert m.instructions is not None
-    assert abs(m.instructions - honest) <= 0.005 * honest, (module, m.instructions, honest)
+    assert abs(m.instructions - honest) <= 200, (statement, m.instructions, honest)
+
+
+def test_imports_after_code_and_of_other_modules_are_counted(scorer: Scorer, honest: int) -> None:
+    # only a module's leading standard-library imports leave the count; a late import is work
+    m = evaluate(scorer, "X = 1\nfrom collections import Counter\n" + HONEST_LOOP)
+    assert m.instructions is not None and m.instructions > honest + 1000
+    m = evaluate(scorer, "import ctypes\n" + HONEST_LOOP)  # hoisted or not, the policy refuses it
+    assert m.verdict is Verdict.runtime_error and m.diagnostic.exception == "PolicyViolation"
 
