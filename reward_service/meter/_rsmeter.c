@@ -642,19 +642,27 @@ static int fresh_count_dir(const char *dir) {
  *   the entry function, or of its class when method is a str; calls: a list of
  *   (args tuple, kwargs dict); encoder: the problem's trusted output encoder or None;
  *   dumps: the wire encoder for outputs marshal refuses. Never returns. */
-static PyObject *rs_run(PyObject *self, PyObject *args) {
-    (void)self;
+/* The end of a region: the process ends (a dry run, warming the template, returns). */
+#define FINISH(code)                                                                            \
+    do {                                                                                        \
+        if (dry) {                                                                              \
+            PyGC_Enable();                                                                      \
+            if (code) {                                                                         \
+                PyErr_Format(PyExc_RuntimeError, "dry run failed (%d)", (code));               \
+                return NULL;                                                                    \
+            }                                                                                   \
+            Py_RETURN_NONE;                                                                     \
+        }                                                                                       \
+        _exit(code);                                                                            \
+    } while (0)
+
+static PyObject *region(PyObject *args, int dry) {
     PyObject *code, *ns, *owner_name, *method, *calls, *encoder, *dumps, *prelude = Py_None;
     int result_fd, arm_fd, metered;
     const char *count_dir;
-    if (ran) {
-        PyErr_SetString(PolicyViolation, "sandbox policy: the run was already started");
-        return NULL;
-    }
     if (!PyArg_ParseTuple(args, "OO!UOO!OOiipz|O", &code, &PyDict_Type, &ns, &owner_name, &method, &PyList_Type,
                           &calls, &encoder, &dumps, &result_fd, &arm_fd, &metered, &count_dir, &prelude))
         return NULL;
-    ran = 1;
     /* code: a code object, or the exception compiling it raised (the candidate's error) */
     if (!PyCode_Check(code) && !PyExceptionInstance_Check(code)) {
         PyErr_SetString(PyExc_TypeError, "code: a code object");
@@ -674,10 +682,10 @@ static PyObject *rs_run(PyObject *self, PyObject *args) {
         return NULL;
     PyObject_GC_UnTrack(results);  /* gc.get_objects() does not hand it to the candidate */
     Py_INCREF(calls);  /* never released: the candidate may have planted finalizers in them */
-    if (install_seccomp() != 0)
+    if (!dry && install_seccomp() != 0)
         return PyErr_SetFromErrno(PyExc_OSError);
     /* armed: from here on nothing goes back to Python, and every outcome is the candidate's */
-    if (arm_fd >= 0) {
+    if (!dry && arm_fd >= 0) {
         if (write_all(arm_fd, "A", 1) != 0)
             _exit(5);
         close(arm_fd);
@@ -691,7 +699,7 @@ static PyObject *rs_run(PyObject *self, PyObject *args) {
         PyObject *done_prelude = PyEval_EvalCode(prelude, ns, ns);
         prelude_ok = done_prelude != NULL;
     }
-    if (metered)
+    if (metered && !dry)
         CALLGRIND_TOGGLE_COLLECT;
     /* ---- counted from here */
     PyObject *fn = NULL;
@@ -736,7 +744,7 @@ static PyObject *rs_run(PyObject *self, PyObject *args) {
         PyErr_Fetch(&type, &exc, &tb);
         PyErr_NormalizeException(&type, &exc, &tb);
         if (exc == NULL)
-            _exit(6);
+            FINISH(6);
         status = "error";
         if (PyErr_GivenExceptionMatches(exc, PyExc_MemoryError)) {
             status = "memory";
@@ -754,11 +762,11 @@ static PyObject *rs_run(PyObject *self, PyObject *args) {
         message = (text != NULL && PyUnicode_Check(text)) ? text : PyUnicode_FromString("");
         PyErr_Clear();
         if (exc_name == NULL || message == NULL)
-            _exit(6);
+            FINISH(6);
     }
     PyGC_Disable();
     /* ---- counted until here */
-    if (metered)
+    if (metered && !dry)
         CALLGRIND_TOGGLE_COLLECT;
     int blocked = metered && fresh_count_dir(count_dir) != 0;
     PyObject *index = strcmp(status, "ok") == 0 ? Py_None : PyLong_FromSsize_t(done);
@@ -766,20 +774,47 @@ static PyObject *rs_run(PyObject *self, PyObject *args) {
                                     message, index ? index : Py_None, blocked);
     PyObject *data = frame ? PyMarshal_WriteObjectToString(frame, 2) : NULL;
     if (data == NULL)
-        _exit(7);
+        FINISH(7);
     Py_ssize_t n = PyBytes_GET_SIZE(data);
     unsigned char head[5] = {(unsigned char)((n + 1) >> 24), (unsigned char)((n + 1) >> 16),
                              (unsigned char)((n + 1) >> 8), (unsigned char)(n + 1), 'C'};
     if (n + 1 > 0x7fffffff || write_all(result_fd, (const char *)head, 5) != 0
         || write_all(result_fd, PyBytes_AS_STRING(data), n) != 0)
-        _exit(3);
-    _exit(0);
+        FINISH(3);
+    FINISH(0);
+}
+
+static PyObject *rs_run(PyObject *self, PyObject *args) {
+    (void)self;
+    if (ran) {
+        PyErr_SetString(PolicyViolation, "sandbox policy: the run was already started");
+        return NULL;
+    }
+    ran = 1;
+    return region(args, 0);
+}
+
+/* warm_region(same arguments as run): in the template, once, before quiet(): the region's
+ * native paths on a harmless sample, without seccomp, arming, counting or exiting. Under
+ * valgrind each path is translated on first use, and paths translated in a run die with
+ * it: the template's are inherited by every run. Refused once the template is quiet. */
+static int region_warmed = 0;
+
+static PyObject *rs_warm_region(PyObject *self, PyObject *args) {
+    (void)self;
+    if (region_warmed || quieted || ran || policy_installed) {
+        PyErr_SetString(PyExc_PermissionError, "the template is already warm");
+        return NULL;
+    }
+    region_warmed = 1;
+    return region(args, 1);
 }
 
 static PyMethodDef methods[] = {
     {"quiet", rs_quiet, METH_NOARGS, "Template, once: zero the counters and stop collecting."},
     {"is_plain", rs_is_plain, METH_O, "Exact list/tuple/set of exact immutable scalars?"},
     {"run", rs_run, METH_VARARGS, "Run, once: the candidate in the counted region; never returns."},
+    {"warm_region", rs_warm_region, METH_VARARGS, "Template, once: the region's paths, dry."},
     {"on_valgrind", rs_on_valgrind, METH_NOARGS, "Nonzero when running under valgrind."},
     {"set_subreaper", rs_set_subreaper, METH_NOARGS, "Adopt orphaned descendants."},
     {"set_undumpable", rs_set_undumpable, METH_NOARGS, "Forbid ptrace and /proc/pid/mem access."},

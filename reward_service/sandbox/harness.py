@@ -49,6 +49,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
+import wire  # type: ignore[import-not-found,unused-ignore]  # noqa: E402  (sibling: the harness runs as a script)
 from policy import NATIVE_ROOT  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
 from protocol import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
     COUNT_NAME,
@@ -321,6 +322,16 @@ def _warm() -> None:
     os.close(sink)
     if _rsmeter is not None:
         _rsmeter.warm_template(SCRATCH, METER_DIR, NATIVE_ROOT, _WARM_EVENTS)
+        # the native region itself, dry: snapshots of every kind, the frame, the count directory
+        count_dir = os.path.join(SCRATCH, ".rs-warm-count")
+        code = compile(_WARM_CODE + "class L(list):\n    pass\ndef g(x):\n    return L([x])\n", "<warm>", "exec")
+        sink = os.open("/dev/null", os.O_WRONLY)
+        _rsmeter.warm_region(code, {"__name__": "__warm__"}, "f", None, [((i, "s"), {}) for i in range(3)], None,
+                             wire.dumps_output, sink, -1, True, count_dir, compile("import math\n", "<warm>", "exec"))
+        os.close(sink)
+        for name in os.listdir(SCRATCH):
+            if name.startswith(".rs-warm-count"):
+                os.rmdir(os.path.join(SCRATCH, name))
     req: dict[str, Any] = {"code": _WARM_CODE, "inputs": [{"args": [i], "kwargs": {}} for i in range(30)]}
     code = compile(req["code"], "<warm>", "exec", dont_inherit=True)
     for _ in range(3):
