@@ -1,0 +1,12 @@
+"""Mbpp/725: many quoted values: a per-character loop vs a regex."""
+
+import random
+
+SCALE = 20000
+
+
+def generate(scale, seed):
+    rng = random.Random(seed)
+    parts = [rng.choice(["x", "yy", "zzz"]) + ' "' + "".join(rng.choices("abcdefgh", k=rng.randint(1, 8))) + '"'
+             for _ in range(scale)]
+    return {"args": [" ".join(parts)], "kwargs": {}}
