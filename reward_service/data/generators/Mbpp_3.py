@@ -2,7 +2,7 @@
 
 import random
 
-SCALE = 340000
+SCALE = 170000
 
 
 def _is_prime(n):
