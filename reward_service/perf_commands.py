@@ -18,7 +18,7 @@ from typing import Any
 
 from .contrast import Labelled, contrast_report, format_summary, format_task, load_labelled, summarize
 from .datasets.calibrate import DEFAULT_TARGET, Calibration, calibrate
-from .datasets.evalperf import EVALPERF_FILE, evalperf_problems
+from .datasets.evalperf import EVALPERF_FILE, evalperf_problems, perf_solutions
 from .datasets.generators import write_scale
 from .datasets.paths import data_file
 from .errors import InvalidProblem
@@ -68,10 +68,14 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
             if not (problem.performance and problem.performance.generator):
                 chosen.append(problem)
                 continue
-            ranked = sorted(labelled.get(problem.id, []), key=lambda s: s.rank)
-            passing = [s for s in ranked if s.rank >= 0] or ranked
-            slower = [passing[0].source] if len(passing) > 1 else []
-            faster = [passing[-1].source] if passing else []
+            if args.evalperf is not None:  # the pair the generators were written for
+                fast, slow = perf_solutions(problem.id)
+                slower, faster = [slow], [fast]
+            else:  # the lowest-ranked solution that should pass, and a top-ranked one
+                ranked = sorted(labelled.get(problem.id, []), key=lambda s: s.rank)
+                passing = [s for s in ranked if s.rank >= 0] or ranked
+                slower = [passing[0].source] if len(passing) > 1 else []
+                faster = [passing[-1].source] if passing else []
             try:
                 result = calibrate(problem, scorer.sandbox, target=args.target, start=args.start,
                                    bisect_steps=args.bisect, slower=slower, faster=faster)

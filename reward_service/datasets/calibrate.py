@@ -10,9 +10,10 @@ Here the yardstick is the service's own meter, and the search:
 
 1. doubles the scale from ``start`` until the reference's instruction count N reaches
    ``target``, or a bound stops it: the reference's metered CPU time (``max_cpu_s``), its
-   memory limit, the slowest given solution's metered CPU time (``slow_cpu_s``, so the
-   inputs stay usable for slow-but-correct code), a count that no longer grows (a
-   generator that ignores ``scale``), or ``max_scale``;
+   memory limit, the first given slower solution's metered CPU time (``slow_cpu_s``,
+   default a quarter of ``perf_time_s``, so slow-but-correct code stays well within the
+   limit), a count that no longer grows (a generator that ignores ``scale``), or
+   ``max_scale``;
 2. bisects between the last two doublings (``bisect_steps`` times) for the scale whose N
    is nearest the target, or the largest scale within the bound that stopped it;
 3. checks the chosen input: the reference runs on it, twice, with the same output (a
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 DEFAULT_TARGET = 20_000_000
+_FLAT_FROM = 2**20
 
 #: why the doubling stopped: the target was reached; the reference's CPU bound, its memory
 #: limit, or the slowest solution's CPU bound was hit; N stopped growing; the scale cap.
@@ -174,7 +176,7 @@ def calibrate(
     """Choose the scale of ``problem``'s generator (see the module docstring).
 
     ``max_cpu_s``: the reference's metered CPU bound (default ``perf_time_s`` / 20);
-    ``slow_cpu_s``: the slowest given solution's metered CPU bound (default ``perf_time_s`` / 2).
+    ``slow_cpu_s``: the first slower solution's metered CPU bound (default ``perf_time_s`` / 4).
     Raises ``InvalidProblem`` when the reference fails on a generated input or the
     generator is not deterministic.
     """
@@ -183,7 +185,7 @@ def calibrate(
     perf_s = problem.limits.perf_time_s
     seed = problem.performance.seeds[0] if problem.performance and problem.performance.seeds else 0
     search = _Search(problem, sandbox, seed, max_cpu_s or perf_s / 20, problem.limits.memory_mb)
-    slow_bound = slow_cpu_s or perf_s / 2
+    slow_bound = slow_cpu_s or perf_s / 4
     slowest = slower[0] if slower else None
 
     def slow_fits(scale: int) -> bool:
@@ -207,9 +209,10 @@ def calibrate(
         if step.instructions >= target:
             stop = "target"
             break
-        ok = [s for s in search.steps if s.instructions is not None]
-        if len(ok) >= 4 and ok[-1].instructions is not None and ok[-4].instructions is not None \
-                and ok[-1].instructions < 1.1 * ok[-4].instructions:
+        # flat: N grew < 10% over the last five doublings, past the scales where the run's fixed
+        # cost can hide a slowly growing count (a sqrt(n) loop, say)
+        ok = [s.instructions for s in search.steps if s.instructions is not None]
+        if scale >= _FLAT_FROM and len(ok) >= 6 and ok[-1] < 1.1 * ok[-6]:
             stop = "flat"
             break
         if scale * 2 > max_scale:
