@@ -17,4 +17,4 @@ def generate(scale, seed):
             ni, nj = (i + 1) % n, j
         i, j = ni, nj
     shift = rng.randint(0, 100)
-    return {"args": [[[v + shift for v in row] for row in square]], "kwargs": {}}
+    return {"args": [[list(map(shift.__add__, row)) for row in square]], "kwargs": {}}

@@ -8,5 +8,4 @@ SCALE = 75
 def generate(scale, seed):
     rng = random.Random(seed)
     m = scale + rng.randrange(max(1, scale // 10))
-    n = max(2, m.bit_length() // 2)
-    return {"args": [m, n], "kwargs": {}}
+    return {"args": [m, max(2, m.bit_length() // 2)], "kwargs": {}}

@@ -1,17 +1,27 @@
 """Mbpp/75: tuples mostly divisible by k: every element is tested."""
 
 import random
+from array import array
 
 SCALE = 5000
+
+
+def _ints(rng, n, lo, hi):
+    """n integers in [lo, hi], drawn at C speed: the generator runs under the meter too."""
+    span = hi - lo + 1
+    if span == 2 ** 32 and lo in (0, -2 ** 31):
+        return list(array("I" if lo == 0 else "i", rng.randbytes(4 * n)))
+    if span <= 256:
+        values = list(rng.randbytes(n).translate(bytes(i % span for i in range(256))))
+    else:
+        values = list(map(span.__rmod__, array("Q", rng.randbytes(8 * n))))
+    return values if lo == 0 else list(map(lo.__add__, values))
 
 
 def generate(scale, seed):
     rng = random.Random(seed)
     k = rng.randint(2, 9)
-    rows = []
-    for _ in range(scale):
-        row = [k * rng.randint(1, 1000) for _ in range(rng.randint(3, 6))]
-        if rng.random() < 0.3:
-            row[-1] += 1
-        rows.append(tuple(row))
-    return {"args": [rows, k], "kwargs": {}}
+    flat = [k * v for v in _ints(rng, 4 * scale, 1, 1000)]
+    rows = list(zip(*[iter(flat)] * 4))
+    odd = _ints(rng, scale, 0, 9)
+    return {"args": [[r[:3] + (r[3] + 1,) if o < 3 else r for r, o in zip(rows, odd)], k], "kwargs": {}}

@@ -6,5 +6,4 @@ SCALE = 200000
 
 
 def generate(scale, seed):
-    rng = random.Random(seed)
-    return {"args": [[rng.randrange(10 ** 6)] * scale], "kwargs": {}}
+    return {"args": [[random.Random(seed).randrange(10 ** 6)] * scale], "kwargs": {}}
