@@ -1,8 +1,8 @@
-"""Mbpp/129: a true magic square of odd order: every row, column and diagonal is summed."""
+"""Mbpp/129: an odd-order magic square but for its last cell: early exits after the row sums vs every sum computed."""
 
 import random
 
-SCALE = 202
+SCALE = 101
 
 
 def generate(scale, seed):
@@ -17,4 +17,6 @@ def generate(scale, seed):
             ni, nj = (i + 1) % n, j
         i, j = ni, nj
     shift = rng.randint(0, 100)
-    return {"args": [[list(map(shift.__add__, row)) for row in square]], "kwargs": {}}
+    square = [list(map(shift.__add__, row)) for row in square]
+    square[-1][-1] += 1  # magic but for the last cell: checks that stop at the first bad sum do n row sums
+    return {"args": [square], "kwargs": {}}

@@ -1,9 +1,9 @@
-"""Mbpp/611: many rows: zip(*matrix) of every column vs one column."""
+"""Mbpp/611: many wide rows: zip(*matrix) builds every column vs one column."""
 
 import random
 from array import array
 
-SCALE = 9000
+SCALE = 2000
 
 
 def _ints(rng, n, lo, hi):
@@ -19,5 +19,5 @@ def _ints(rng, n, lo, hi):
 
 
 def generate(scale, seed):
-    flat = _ints(random.Random(seed), 5 * scale, -2 ** 31, 2 ** 31 - 1)
-    return {"args": [list(map(list, zip(*[iter(flat)] * 5))), 2], "kwargs": {}}
+    flat = _ints(random.Random(seed), 40 * scale, -2 ** 31, 2 ** 31 - 1)
+    return {"args": [list(map(list, zip(*[iter(flat)] * 40))), 2], "kwargs": {}}
