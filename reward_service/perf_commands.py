@@ -78,7 +78,8 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
                 faster = [passing[-1].source] if passing else []
             try:
                 result = calibrate(problem, scorer.sandbox, target=args.target, start=args.start,
-                                   bisect_steps=args.bisect, slower=slower, faster=faster)
+                                   bisect_steps=args.bisect, max_cpu_s=args.max_cpu, slow_cpu_s=args.slow_cpu,
+                                   slower=slower, faster=faster)
             except InvalidProblem as exc:
                 print(f"{problem.id:12} error: {exc.message}", flush=True)
                 failed += 1
@@ -123,6 +124,8 @@ def add_perf_commands(sub: Any) -> None:
             p.add_argument("--target", type=int, default=DEFAULT_TARGET, help="reference instructions to reach")
             p.add_argument("--start", type=int, default=1, help="first scale tried")
             p.add_argument("--bisect", type=int, default=3, help="bisection steps after the last doubling")
+            p.add_argument("--max-cpu", type=float, default=None, help="reference's metered CPU bound, s")
+            p.add_argument("--slow-cpu", type=float, default=None, help="slower solution's metered CPU bound, s")
             p.add_argument("--out", type=Path, help="write the problems with their chosen scales (JSONL)")
             p.add_argument("--write", action="store_true", help="with --evalperf: store SCALE in the generator files")
         else:
