@@ -10,9 +10,9 @@ Here the yardstick is the service's own meter, and the search:
 
 1. doubles the scale from ``start`` until the reference's instruction count N reaches
    ``target``, or a bound stops it: the reference's metered CPU time (``max_cpu_s``), its
-   memory limit, the first given slower solution's metered CPU time (``slow_cpu_s``,
-   default a quarter of ``perf_time_s``, so slow-but-correct code stays well within the
-   limit), a count that no longer grows (a generator that ignores ``scale``), or
+   memory limit, the first given slower solution's metered CPU time (it must stay under
+   half of ``slow_cpu_s``, default a quarter of ``perf_time_s``, so slow-but-correct code
+   stays well within the limit even on a loaded machine), a count that no longer grows (a generator that ignores ``scale``), or
    ``max_scale``;
 2. bisects between the last two doublings (``bisect_steps`` times) for the scale whose N
    is nearest the target, or the largest scale within the bound that stopped it;
@@ -192,7 +192,7 @@ def calibrate(
         if slowest is None:
             return True
         out = search.meter(slowest, scale, slow_bound)
-        return out.status is RunStatus.ok
+        return out.status is RunStatus.ok and out.cpu_s <= slow_bound / 2  # headroom for a loaded machine
 
     # 1. doubling
     scale, good, bad = start, 0, 0  # good: largest scale within every bound; bad: first over one
@@ -256,7 +256,7 @@ def calibrate(
     counts_out: list[SolutionCount] = []
     for kind, codes in (("slower", slower), ("faster", faster)):
         for i, code in enumerate(codes):
-            out = search.meter(code, good, slow_bound)
+            out = search.meter(code, good, perf_s)  # the limit a metered run really has
             n = out.instructions if out.status is RunStatus.ok else None
             counts_out.append(SolutionCount(f"{kind} {i}", n, out.status.value, out.cpu_s,
                                             n / reference_n if n else None))
