@@ -1,4 +1,4 @@
-"""Command line: ``reward-service score | serve | worker | demo | pool | sft | dpo | eval``."""
+"""Command line: ``reward-service score | serve | worker | demo | calibrate | contrast | pool | sft | dpo | eval``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RewardServiceError
+from .perf_commands import add_perf_commands
 from .problem import Problem, load_problems
 from .results import GroupResult, ScoreOptions
 from .settings import Settings, get_settings
@@ -214,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run a worker on the Redis queue")
     worker.add_argument("--check", action="store_true", help="exit 0 if a live worker heartbeat exists")
     worker.set_defaults(func=cmd_worker)
+    add_perf_commands(sub)  # calibrate, contrast
     from .training.commands import add_parsers
 
     add_parsers(sub)  # stage 1: pool, sft, dpo, eval

@@ -32,6 +32,7 @@ __all__ = [
     "Comparison",
     "Performance",
     "Limits",
+    "MeteredInputs",
     "Problem",
     "EntryPoint",
     "load_problems",
@@ -39,6 +40,11 @@ __all__ = [
 ]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+
+#: Which inputs the efficiency term is counted on: the high-contrast performance inputs,
+#: the correctness tests (the paper's low-contrast "normal inputs", when a problem has no
+#: performance inputs), or none (passing code gets 1.0).
+MeteredInputs = Literal["performance", "tests", "none"]
 
 
 class CallInput(BaseModel):  # type: ignore[no-redef,unused-ignore]  # pydantic plugin: field "kwargs"
@@ -168,6 +174,11 @@ class Problem(BaseModel):
         description="Trusted source defining `encode(value)` that turns an output JSON cannot hold "
         "(a linked list, a tree) into a JSON value, applied in the sandbox before encoding.",
     )
+    efficiency: Literal["auto", "none"] = Field(
+        default="auto",
+        description="auto: count instructions on the performance inputs, else on the tests; "
+        "none: no efficiency term (passing code gets 1.0).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Problem:
@@ -185,6 +196,12 @@ class Problem(BaseModel):
     @property
     def entry(self) -> EntryPoint:
         return EntryPoint.parse(self.entry_point)
+
+    def metered_inputs(self, efficiency: Literal["auto", "none"] = "auto") -> MeteredInputs:
+        """The inputs whose instruction counts make the efficiency term (``efficiency``: the request's say)."""
+        if self.efficiency == "none" or efficiency == "none":
+            return "none"
+        return "performance" if self.performance and self.performance.count else "tests"
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Problem:
         copy = super().model_copy(update=update, deep=deep)

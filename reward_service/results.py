@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .problem import MeteredInputs
 from .verdict import Verdict
 
 __all__ = [
@@ -79,6 +80,11 @@ class GroupResult(BaseModel):
 
     problem_id: str
     problem_version: str
+    metered_inputs: MeteredInputs = Field(
+        default="performance",
+        description="Inputs the instruction counts were taken on: performance (high contrast), "
+        "tests (the problem has no performance inputs: low contrast) or none.",
+    )
     results: list[ResponseResult]
     summary: GroupSummary
 
@@ -95,3 +101,6 @@ class ScoreOptions(BaseModel):
         default="sum", description="How N combines the counts of several performance inputs."
     )
     measure: bool = Field(default=True, description="Count instructions of passing code (False: correctness only).")
+    efficiency: Literal["auto", "none"] = Field(
+        default="auto", description="none: no efficiency term for any problem (as `measure: false`)."
+    )

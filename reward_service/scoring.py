@@ -96,7 +96,8 @@ def assemble_group(problem: Problem, items: Sequence[Measurement], options: Scor
     """Rewards of one group from one Measurement per response, in order."""
     items = _one_meter(items)
     verdicts = [m.verdict for m in items]
-    counts = [m.instructions if options.measure else None for m in items]
+    metered = problem.metered_inputs(options.efficiency) if options.measure else "none"
+    counts = [m.instructions if metered != "none" else None for m in items]
     rewards = reward_for(verdicts, counts)
     results = [
         ResponseResult(
@@ -117,7 +118,8 @@ def assemble_group(problem: Problem, items: Sequence[Measurement], options: Scor
         min_instructions=min(passing) if passing else None,
         max_instructions=max(passing) if passing else None,
     )
-    return GroupResult(problem_id=problem.id, problem_version=problem.version, results=results, summary=summary)
+    return GroupResult(problem_id=problem.id, problem_version=problem.version, metered_inputs=metered,
+                       results=results, summary=summary)
 
 
 @dataclass(frozen=True)
@@ -280,7 +282,7 @@ class Scorer:
 
     def _perf_specs(self, problem: Problem, code: str, *, measure: bool) -> list[RunSpec]:
         perf = problem.performance
-        if perf is None:  # no high-contrast inputs: meter the correctness tests (weak contrast)
+        if perf is None or not perf.count:  # no high-contrast inputs: meter the tests (metered_inputs "tests")
             return [self._spec(problem, code, problem.tests, measure=measure)]
         specs = [self._spec(problem, code, [inp], measure=measure) for inp in perf.inputs]
         if perf.generator:
@@ -327,7 +329,7 @@ class Scorer:
             where = "hidden" if problem.tests[i].hidden else "visible"
             return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
                 message=f"wrong answer on test {i} ({where}){why}", test_index=i))
-        if not measure:
+        if not measure or problem.efficiency == "none":
             return Measurement(verdict=Verdict.passed, meter=None)
         counts: list[int] = []
         for j, spec in enumerate(self._perf_specs(problem, code, measure=True)):
@@ -435,7 +437,8 @@ class Scorer:
             items.append(row)
             keys.append(krow)
         done: dict[tuple[str, str], Measurement] = {}
-        futures = {k: self._pool.submit(self.evaluate, p, c, measure=options.measure, aggregate=options.aggregate)
+        measure = options.measure and options.efficiency != "none"
+        futures = {k: self._pool.submit(self.evaluate, p, c, measure=measure, aggregate=options.aggregate)
                    for k, (p, c) in jobs.items()}
         for k, fut in futures.items():
             done[k] = fut.result()

@@ -34,6 +34,13 @@ MBPPPLUS_FILE = "mbppplus/MbppPlus-v0.2.0.jsonl.gz"
 # EvalPlus's MBPP_OUTPUT_NOT_NONE_TASKS: the reference returns a re.Match or None.
 _NOT_NONE_ENTRY_POINTS = frozenset({"check_str", "text_match_three", "text_starta_endb"})
 _NOT_NONE_ENCODER = "def encode(value):\n    return value is not None\n"
+# EvalPlus's MBPP_OUTPUT_SET_EQ_TASKS: the output is a collection whose order does not count.
+_SET_EQ_ENTRY_POINTS = frozenset({"similar_elements", "find_char_long", "common_in_nested_lists", "extract_singly",
+                                  "larg_nnum", "intersection_array", "find_dissimilar", "Diff"})
+_SET_EQ_CHECKER = (
+    "def check(inp, expected, actual):\n    try:\n        return set(expected) == set(actual)\n"
+    "    except TypeError:\n        return expected == actual\n"
+)
 
 Inputs = Sequence[Any]
 
@@ -169,6 +176,8 @@ def _problem(record: dict[str, Any]) -> Problem:
     # EvalPlus compares floats with atol 1e-6 when the task gives none; mode "float" is
     # exact for everything that is not a float, so it is safe for every task.
     comparison = Comparison(mode="float", atol=atol or 1e-6)
+    if entry_point in _SET_EQ_ENTRY_POINTS:
+        comparison = Comparison(mode="checker", checker=_SET_EQ_CHECKER)
     return Problem(
         id=str(record["task_id"]),
         prompt=prompt,

@@ -98,7 +98,9 @@ class RewardOptions(ScoreOptions):
     )
 
     def score_options(self) -> ScoreOptions:
-        return ScoreOptions(round_digits=self.round_digits, aggregate=self.aggregate, measure=self.measure)
+        # efficiency "none" needs no metered runs at all
+        return ScoreOptions(round_digits=self.round_digits, aggregate=self.aggregate,
+                            measure=self.measure and self.efficiency != "none", efficiency=self.efficiency)
 
 
 class RewardsRequest(BaseModel):

@@ -1,0 +1,15 @@
+"""Mbpp/437: a long string: per-character generators vs one slice."""
+
+import random
+
+SCALE = 200000
+
+
+def _text(rng, n, alphabet):
+    """n characters of alphabet, drawn at C speed."""
+    table = bytes(alphabet.encode()[i % len(alphabet)] for i in range(256))
+    return rng.randbytes(n).translate(table).decode()
+
+
+def generate(scale, seed):
+    return {"args": [_text(random.Random(seed), scale, 'abcdefghijklmnopqrstuvwxyz')], "kwargs": {}}

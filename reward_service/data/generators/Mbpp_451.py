@@ -1,0 +1,15 @@
+"""Mbpp/451: a long text with many blanks: += per character vs str.replace."""
+
+import random
+
+SCALE = 400000
+
+
+def _text(rng, n, alphabet):
+    """n characters of alphabet, drawn at C speed."""
+    table = bytes(alphabet.encode()[i % len(alphabet)] for i in range(256))
+    return rng.randbytes(n).translate(table).decode()
+
+
+def generate(scale, seed):
+    return {"args": [_text(random.Random(seed), scale, 'abcdefghijklmnopqrstuvwxyz     ')], "kwargs": {}}

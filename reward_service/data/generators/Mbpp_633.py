@@ -1,0 +1,22 @@
+"""Mbpp/633: all pairs O(n^2) vs bit counts O(32 n)."""
+
+import random
+from array import array
+
+SCALE = 300
+
+
+def _ints(rng, n, lo, hi):
+    """n integers in [lo, hi], drawn at C speed: the generator runs under the meter too."""
+    span = hi - lo + 1
+    if span == 2 ** 32 and lo in (0, -2 ** 31):
+        return list(array("I" if lo == 0 else "i", rng.randbytes(4 * n)))
+    if span <= 256:
+        values = list(rng.randbytes(n).translate(bytes(i % span for i in range(256))))
+    else:
+        values = list(map(span.__rmod__, array("Q", rng.randbytes(8 * n))))
+    return values if lo == 0 else list(map(lo.__add__, values))
+
+
+def generate(scale, seed):
+    return {"args": [_ints(random.Random(seed), scale, 0, 2 ** 30 - 1), scale], "kwargs": {}}

@@ -1,0 +1,15 @@
+"""Mbpp/764: a long text of digits and letters: per-character checks vs a regex."""
+
+import random
+
+SCALE = 100000
+
+
+def _text(rng, n, alphabet):
+    """n characters of alphabet, drawn at C speed."""
+    table = bytes(alphabet.encode()[i % len(alphabet)] for i in range(256))
+    return rng.randbytes(n).translate(table).decode()
+
+
+def generate(scale, seed):
+    return {"args": [_text(random.Random(seed), scale, 'abcdefghij0123456789')], "kwargs": {}}

@@ -1,0 +1,26 @@
+"""Mbpp/805: many lists: sums per list."""
+
+import random
+from array import array
+
+SCALE = 8000
+
+
+def _ints(rng, n, lo, hi):
+    """n integers in [lo, hi], drawn at C speed: the generator runs under the meter too."""
+    span = hi - lo + 1
+    if span == 2 ** 32 and lo in (0, -2 ** 31):
+        return list(array("I" if lo == 0 else "i", rng.randbytes(4 * n)))
+    if span <= 256:
+        values = list(rng.randbytes(n).translate(bytes(i % span for i in range(256))))
+    else:
+        values = list(map(span.__rmod__, array("Q", rng.randbytes(8 * n))))
+    return values if lo == 0 else list(map(lo.__add__, values))
+
+
+def generate(scale, seed):
+    rng = random.Random(seed)
+    flat = _ints(rng, 5 * scale, -1000, 1000)
+    rows = list(map(list, zip(*[iter(flat)] * 5)))
+    rows[rng.randrange(scale)] = [10 ** 6] * 5
+    return {"args": [rows], "kwargs": {}}

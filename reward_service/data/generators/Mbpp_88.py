@@ -1,0 +1,33 @@
+"""Mbpp/88: list.count per item O(n^2) vs Counter."""
+
+import random
+from array import array
+
+SCALE = 900
+
+
+def _ints(rng, n, lo, hi):
+    """n integers in [lo, hi], drawn at C speed: the generator runs under the meter too."""
+    span = hi - lo + 1
+    if span == 2 ** 32 and lo in (0, -2 ** 31):
+        return list(array("I" if lo == 0 else "i", rng.randbytes(4 * n)))
+    if span <= 256:
+        values = list(rng.randbytes(n).translate(bytes(i % span for i in range(256))))
+    else:
+        values = list(map(span.__rmod__, array("Q", rng.randbytes(8 * n))))
+    return values if lo == 0 else list(map(lo.__add__, values))
+
+
+def _distinct(rng, n, bound):
+    """n distinct integers in [0, bound), bound >= 10 n, in random order."""
+    values = list(dict.fromkeys(_ints(rng, n + n // 4 + 16, 0, bound - 1)))
+    if len(values) < n:
+        return rng.sample(range(bound), n)
+    return values[:n]
+
+
+def generate(scale, seed):
+    rng = random.Random(seed)
+    values = _distinct(rng, scale, 10 * scale)
+    values[: scale // 20] = _ints(rng, scale // 20, 0, 10 * scale - 1)
+    return {"args": [values], "kwargs": {}}
