@@ -96,12 +96,15 @@ class TaskQueue(Protocol):
     def dead_letters(self, count: int = 100) -> list[dict[str, Any]]: ...
 
 
-# Add each task unless its in-flight marker exists, atomically (no duplicate, no lost task).
-# ARGV: marker expiry (ms), marker key prefix, then (task id, task JSON) pairs.
+# Add each task unless it is measured already or its in-flight marker exists, atomically (no
+# duplicate, no lost task: a result stored between a caller's cache read and this call is not
+# measured again; the caller's next poll reads it).
+# ARGV: marker expiry (ms), marker key prefix, result key prefix, then (task id, task JSON) pairs.
 _ENQUEUE = """
 local n = 0
-for i = 3, #ARGV, 2 do
-  if redis.call('SET', ARGV[2] .. ARGV[i], '1', 'NX', 'PX', ARGV[1]) then
+for i = 4, #ARGV, 2 do
+  if redis.call('EXISTS', ARGV[3] .. ARGV[i]) == 0
+      and redis.call('SET', ARGV[2] .. ARGV[i], '1', 'NX', 'PX', ARGV[1]) then
     redis.call('XADD', KEYS[1], '*', 'key', ARGV[i], 'task', ARGV[i + 1])
     n = n + 1
   end
@@ -151,7 +154,7 @@ class RedisTaskQueue:
     def enqueue(self, tasks: Sequence[Task]) -> int:
         added = 0
         for start in range(0, len(tasks), 256):
-            argv: list[str | int] = [keys.INFLIGHT_TTL_S * 1000, keys.inflight("")]
+            argv: list[str | int] = [keys.INFLIGHT_TTL_S * 1000, keys.inflight(""), keys.result("")]
             for task in tasks[start : start + 256]:
                 argv += [task.key, task.model_dump_json()]
             with redis_errors():
