@@ -317,7 +317,7 @@ class Scorer:
         expected = self.expected(problem)
         spec = self._spec(problem, code, problem.tests)
         spec = dataclasses.replace(spec, cpu_s=expected.cpu_limit(problem.limits.time_s))
-        outcome = self._run(spec)
+        outcome = self.sandbox.run_untrusted(spec)
         if outcome.status is not RunStatus.ok or outcome.leftovers:
             if outcome.status is RunStatus.ok:
                 return Measurement(verdict=Verdict.runtime_error,
@@ -333,7 +333,7 @@ class Scorer:
             return Measurement(verdict=Verdict.passed, meter=None)
         counts: list[int] = []
         for j, spec in enumerate(self._perf_specs(problem, code, measure=True)):
-            run = self._run(spec)
+            run = self.sandbox.run_untrusted(spec)
             if run.status is not RunStatus.ok:
                 failed = _failure(run, "performance inputs")
                 failed.diagnostic.perf_input_index = j
@@ -352,19 +352,6 @@ class Scorer:
             counts.append(run.instructions)
         return Measurement(verdict=Verdict.passed, instructions=aggregate_counts(counts, aggregate),
                            per_input=counts, meter=self.meter_name)
-
-    def _run(self, spec: RunSpec) -> RunOutcome:
-        """A candidate's run; one that crashed without a result is run once more.
-
-        A crash after the candidate started is its own failure, but the machine can fail
-        there too (rarely): a second, identical run tells them apart (a deterministic
-        program crashes again), so a transient fault does not become a 0.0.
-        """
-        outcome = self.sandbox.run_untrusted(spec)
-        if outcome.status is RunStatus.crashed:
-            log.info("run crashed (%s); running it once more", outcome.message)
-            outcome = self.sandbox.run_untrusted(spec)
-        return outcome
 
     # ------------------------------------------------------------------ comparison
     def _first_mismatch(self, problem: Problem, actual: Sequence[Any], expected: Sequence[Any],

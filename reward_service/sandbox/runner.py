@@ -219,7 +219,7 @@ def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | 
         code: Any = req["code"]
         if type(code) is str:  # the zygote could not compile it: the candidate's error, raised in the region
             try:
-                code = compile(code, "<candidate>", "exec", dont_inherit=True)
+                code = _compile(code, "<candidate>")
             except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
                 code = exc
         entry = req["entry"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import abc
 import json
+import logging
 import queue
 import select
 import signal
@@ -29,6 +30,8 @@ from ..errors import SandboxError
 from ..meter.base import Meter
 from .base import RunOutcome, RunSpec, RunStatus, Sandbox
 from .protocol import HDR, MAX_FRAME
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Channel", "Zygote", "ZygotePool", "PooledSandbox", "interpret", "zygote_environment", "slot_uid"]
 
@@ -298,11 +301,21 @@ class PooledSandbox(Sandbox):
     _metered: ZygotePool | None
 
     def run_untrusted(self, spec: RunSpec) -> RunOutcome:
-        if spec.measure:
-            if self._metered is None:
-                raise SandboxError("metering is off in this sandbox")
-            return self._metered.run(spec)
-        return self._plain.run(spec)
+        """One run; one that crashed without a result is run once more.
+
+        A crash after the run was armed is the code's own failure, but the machine can fail
+        there too (rarely): a second, identical run tells them apart (a deterministic
+        program crashes again), so a transient fault never becomes a candidate's 0.0 or
+        an invalid reference.
+        """
+        if spec.measure and self._metered is None:
+            raise SandboxError("metering is off in this sandbox")
+        pool = self._metered if spec.measure and self._metered is not None else self._plain
+        outcome = pool.run(spec)
+        if outcome.status is RunStatus.crashed:
+            log.info("run crashed (%s); running it once more", outcome.message)
+            outcome = pool.run(spec)
+        return outcome
 
     def _close_pools(self) -> None:
         self._plain.close()

@@ -3,7 +3,7 @@
 The container's main process (PID 1: no init process holds the container's stdio). It
 makes itself non-dumpable first, so no process of the container can reach its descriptors
 (the host's stream) or memory through /proc, starts the harness (``/opt/rs/harness.py``)
-with an explicit minimal environment and passes frames between the host and it unchanged,
+in the container's explicit environment and passes frames between the host and it unchanged,
 checking only their length (``protocol.py``: the same framing, limits and count collection as the
 embedded backend; the zygote reads each run's count inside the container).
 """
@@ -26,8 +26,6 @@ except ImportError:  # pragma: no cover - the image always carries it
     sys.exit("relay: the sandbox's native helper is missing")
 
 HARNESS = os.environ.get("RS_HARNESS", "/opt/rs/harness.py")
-_ENV_KEYS = ("PATH", "HOME", "LANG", "RS_HASH_SEED", "PYTHONHASHSEED", "RS_MODE", "RS_LAUNCHER", "RS_SCRATCH", "RS_PIDNS",
-             "PYTHONDONTWRITEBYTECODE")
 
 
 def _read_exact(stream, n: int) -> bytes:  # type: ignore[no-untyped-def]
@@ -41,10 +39,9 @@ def _read_exact(stream, n: int) -> bytes:  # type: ignore[no-untyped-def]
 
 
 def main() -> int:
-    env = {k: os.environ[k] for k in _ENV_KEYS if k in os.environ}
+    # the container's environment is already explicit (the backend's zygote_environment)
     proc = subprocess.Popen(
         [sys.executable, "-s", "-B", HARNESS], stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
-        env=env,
     )
     assert proc.stdin is not None and proc.stdout is not None
     host_in, host_out = sys.stdin.buffer, sys.stdout.buffer
