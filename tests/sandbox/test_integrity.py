@@ -270,9 +270,10 @@ def f(n):
     first, second = evaluate(scorer, code), evaluate(scorer, code)
     assert first.verdict is Verdict.passed and second.verdict is Verdict.passed, (first.diagnostic, second.diagnostic)
     assert first.instructions is not None and second.instructions is not None
-    # a cache that survived would skip the loop: the second count would be a fraction of the first
-    # (threads, as in the socket store, make counts move by a few instructions in a million)
-    assert abs(first.instructions - second.instructions) <= first.instructions * 1e-4
+    # A cache that survived would skip the loop: the second count would be a fraction of the
+    # first. A thread left blocked (the socket store's) makes counts move with thread switches
+    # under valgrind, by up to ~0.1%: the bound is on what a surviving cache would save.
+    assert abs(first.instructions - second.instructions) <= first.instructions * 1e-2
     assert second.instructions >= honest
     assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
 
