@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -17,25 +16,7 @@ from .results import GroupResult, ScoreOptions
 from .settings import Settings, get_settings
 from .verdict import Verdict
 
-__all__ = ["main", "read_groups"]
-
-
-def read_groups(path: str | Path) -> list[dict[str, Any]]:
-    """Response groups from JSONL: one ``{"problem_id": ..., "responses": [...]}`` per line."""
-    groups = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError as exc:
-            raise RewardServiceError(f"{path}:{n}: not JSON: {exc}") from exc
-        if not isinstance(item, dict) or not isinstance(item.get("problem_id"), str) or not isinstance(
-            item.get("responses"), list
-        ):
-            raise RewardServiceError(f"{path}:{n}: expected {{'problem_id': str, 'responses': [str, ...]}}")
-        groups.append(item)
-    return groups
+__all__ = ["main"]
 
 
 def _sample_paths() -> tuple[Path, Path]:
@@ -43,7 +24,7 @@ def _sample_paths() -> tuple[Path, Path]:
     return Path(str(base / "sample_problems.jsonl")), Path(str(base / "sample_responses.jsonl"))
 
 
-def _summary_table(results: list[GroupResult], seconds: float, evaluations: int | None) -> None:
+def _summary_table(results: Sequence[GroupResult], seconds: float, evaluations: int | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -69,11 +50,32 @@ def _summary_table(results: list[GroupResult], seconds: float, evaluations: int 
     )
 
 
+def _settings_from_flags(args: argparse.Namespace, settings: Settings) -> Settings:
+    """The settings, with what the command line says on top of the environment."""
+    update: dict[str, Any] = {}
+    if getattr(args, "data_dir", None) is not None:
+        update["data_dir"] = args.data_dir
+    sandbox: dict[str, Any] = {}
+    if getattr(args, "concurrency", None) is not None:
+        sandbox["concurrency"] = args.concurrency
+    if getattr(args, "sandbox", None):
+        sandbox["backend"] = args.sandbox
+    if sandbox:
+        update["sandbox"] = settings.sandbox.model_copy(update=sandbox)
+    if getattr(args, "meter", None):
+        update["meter"] = settings.meter.model_copy(update={"backend": args.meter})
+    return settings.model_validate({**settings.model_dump(), **{k: v.model_dump() if hasattr(v, "model_dump") else v
+                                                                 for k, v in update.items()}}) if update else settings
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}" if not message.startswith("error") else message, file=sys.stderr, flush=True)
+
+
 def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
-    from rich.progress import Progress
-
+    from .score_files import ProgressReport, ScoreRun, pending, read_done, read_groups
     from .scoring import Scorer
 
     problems_path, responses_path = args.problems, args.responses
@@ -83,30 +85,48 @@ def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
         print("error: give --problems and --responses, or --sample", file=sys.stderr)
         return 2
     problems: dict[str, Problem] = {p.id: p for p in load_problems(problems_path)}
-    groups = read_groups(responses_path)
-    missing = sorted({g["problem_id"] for g in groups} - problems.keys())
+    groups = read_groups(responses_path, warn=_warn)
+    missing = sorted({g.problem_id for g in groups} - problems.keys())
     if missing:
         print(f"error: unknown problem ids: {', '.join(missing[:10])}", file=sys.stderr)
         return 2
     options = ScoreOptions(round_digits=args.round, aggregate=args.aggregate, measure=not args.no_measure)
-    if args.meter:
-        settings = settings.model_copy(update={"meter": settings.meter.model_copy(update={"backend": args.meter})})
+    settings = _settings_from_flags(args, settings)
+    done: set[str] = set()
+    if args.out and args.out.exists() and not args.overwrite:
+        done, keep = read_done(args.out)
+        with open(args.out, "r+b") as fh:  # drop a line cut short by an interruption
+            fh.truncate(keep)
+    todo = pending(groups, problems, done)
+    run = ScoreRun(resumed=len(groups) - len(todo))
+    if run.resumed:
+        print(f"resuming {args.out}: {run.resumed} of {len(groups)} groups already scored", file=sys.stderr)
     started = time.monotonic()
-    with Scorer(settings) as scorer, Progress(transient=True) as progress:
-        task = progress.add_task("scoring", total=None)
-        results = scorer.score_groups(
-            [(problems[g["problem_id"]], g["responses"]) for g in groups], options,
-            progress=lambda n: progress.advance(task, n),
-        )
-        evaluations = scorer.evaluations
-    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
+    out = open(args.out, "a" if done else "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
+    evaluations = 0
     try:
-        for g in results:
-            out.write(g.model_dump_json() + "\n")
+        if todo:
+            with Scorer(settings) as scorer, ProgressReport(total=len(todo)) as progress:
+                try:
+                    for group in scorer.stream(todo, options, progress=progress.advance):
+                        out.write(group.model_dump_json() + "\n")
+                        out.flush()
+                        run.written.append(group)
+                        run.note_invalid(group, _warn)
+                finally:
+                    evaluations = scorer.evaluations
+    except KeyboardInterrupt:
+        where = f"; rerun the same command to resume from {args.out}" if args.out else ""
+        print(f"interrupted: {len(run.written)} groups written{where}", file=sys.stderr)
+        return 130
     finally:
         if out is not sys.stdout:
             out.close()
-    _summary_table(results, time.monotonic() - started, evaluations)
+    _summary_table(run.written, time.monotonic() - started, evaluations)
+    if run.invalid:
+        print(f"error [invalid_problem]: {len(run.invalid)} invalid problems (their groups carry `error`): "
+              f"{', '.join(sorted(run.invalid)[:10])}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -142,6 +162,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     problems_path, responses_path = _sample_paths()
     problems = {p.id: p for p in load_problems(problems_path)}
+    from .score_files import read_groups
+
     groups = read_groups(responses_path)
     port = args.port or _free_port()
     env = dict(os.environ, REWARD_ENVIRONMENT="development")
@@ -166,7 +188,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(f"service ready at {base}; POST /v1/rewards with {len(groups)} groups", file=sys.stderr)
         body = {
             "groups": [
-                {"problem": problems[g["problem_id"]].model_dump(mode="json"), "responses": g["responses"]}
+                {"problem": problems[g.problem_id].model_dump(mode="json"), "responses": g.responses}
                 for g in groups
             ]
         }
@@ -197,12 +219,16 @@ def build_parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", help="score response groups from files, no servers needed")
     score.add_argument("--problems", type=Path, help="problems (.json or .jsonl)")
     score.add_argument("--responses", type=Path, help="JSONL: {problem_id, responses: [...]} per line")
-    score.add_argument("--out", type=Path, help="results JSONL (default: stdout)")
+    score.add_argument("--out", type=Path, help="results JSONL (default: stdout); an existing one is resumed")
+    score.add_argument("--overwrite", action="store_true", help="start --out afresh instead of resuming it")
     score.add_argument("--sample", action="store_true", help="score the bundled sample batch")
     score.add_argument("--round", type=int, default=None, help="round rewards to k decimals")
     score.add_argument("--aggregate", choices=["sum", "max", "mean"], default="sum")
-    score.add_argument("--meter", choices=["auto", "perf", "callgrind"], default=None)
+    score.add_argument("--meter", choices=["auto", "perf", "callgrind"], default=None, help="REWARD_METER__BACKEND")
     score.add_argument("--no-measure", action="store_true", help="correctness only")
+    score.add_argument("--data-dir", type=Path, help="caches and the built helper (REWARD_DATA_DIR)")
+    score.add_argument("--concurrency", type=int, help="parallel sandbox runs (REWARD_SANDBOX__CONCURRENCY)")
+    score.add_argument("--sandbox", choices=["embedded", "docker"], help="REWARD_SANDBOX__BACKEND")
     score.set_defaults(func=cmd_score)
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
@@ -223,12 +249,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command. What it can describe (bad input, bad settings, a missing file) ends
+    with one ``error [code]: message`` line and exit status 2, never a traceback."""
+    from pydantic import ValidationError
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args, get_settings()))
     except RewardServiceError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         return 2
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()[:5])
+        print(f"error [invalid_input]: {exc.title}: {problems}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error [io_error]: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -9,10 +9,15 @@ controlled, so comparing them must be bounded whatever they hold:
 * **bounded depth**: deeper than the wire carries (``wire.MAX_DEPTH``) is a mismatch;
 * **Python's ``==``**, as EvalPlus judges: ``2 == 2.0``, ``True == 1``, ``[1] != (1,)``,
   ``{1} == {1.0}``; in ``float`` mode numbers (also inside lists, tuples and dict values)
-  are equal within ``atol``/``rtol``.
+  are equal within tolerance as ``numpy.allclose`` has it: ``|a - e| <= atol + rtol·|e|``
+  (``rtol`` 1e-7 when the problem gives none), or when ``a == e``;
+* **digests decide only equality**: a huge output may arrive as a digest of its exact
+  content (``wire.Digest``). Equal digests are equal outputs; anything else involving a
+  digest is *undecided* (:func:`decide` returns None) and the scorer compares the outputs
+  in full, so a digest never changes a verdict.
 
 A problem's ``checker`` is caller-supplied code, so it never runs here: the scorer runs it
-in the sandbox (see ``scoring.py``); this module only builds the inputs of that run.
+in the sandbox (see ``judge.py``); this module only builds the inputs of that run.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 from .problem import Comparison
 from .sandbox import wire
 
-__all__ = ["outputs_match", "canonical", "checker_expr", "CHECKER_WRAPPER", "CHECKER_SETUP"]
+__all__ = ["outputs_match", "decide", "has_digest", "canonical", "checker_expr", "CHECKER_WRAPPER", "CHECKER_SETUP"]
 
 _MAX_DEPTH = wire.MAX_DEPTH + 8
 _TAGS = ("__tuple__", "__set__", "__dict__", "__bytes__", "__float__", "__int__", "__complex__", "__digest__")
@@ -81,7 +86,11 @@ def _scalars_equal(a: Any, e: Any, tol: tuple[float, float] | None) -> bool:
             return bool(a == e)
         if math.isnan(a) or math.isnan(e):
             return math.isnan(a) and math.isnan(e)
-        return math.isclose(a, e, rel_tol=tol[1] or 1e-07, abs_tol=tol[0])
+        if a == e:
+            return True
+        if math.isinf(a) or math.isinf(e):
+            return False
+        return bool(abs(a - e) <= tol[0] + (tol[1] or 1e-07) * abs(e))
     if type(a) is not type(e) and not (isinstance(a, complex) or isinstance(e, complex)):
         return False
     return bool(a == e)
@@ -136,6 +145,21 @@ def _equal(a: Any, e: Any, tol: tuple[float, float] | None, depth: int) -> bool:
     da = {canonical(k, depth + 1): v for k, v in _pairs(pa)}
     de = {canonical(k, depth + 1): v for k, v in _pairs(pe)}
     return da.keys() == de.keys() and all(_equal(da[k], de[k], tol, depth + 1) for k in da)
+
+
+def has_digest(node: Any) -> bool:
+    """True when ``node`` (one output, tagged JSON) arrived as a digest."""
+    return isinstance(node, dict) and len(node) == 1 and "__digest__" in node
+
+
+def decide(actual: Any, expected: Any, comparison: Comparison) -> bool | None:
+    """Like :func:`outputs_match`, but None when a digest leaves it undecided: only equal
+    digests decide (equal); otherwise compare the outputs in full."""
+    if has_digest(actual) or has_digest(expected):
+        if has_digest(actual) and has_digest(expected) and outputs_match(actual, expected, comparison):
+            return True
+        return None
+    return outputs_match(actual, expected, comparison)
 
 
 def outputs_match(actual: Any, expected: Any, comparison: Comparison) -> bool:

@@ -14,22 +14,25 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .contrast import Labelled, contrast_report, format_summary, format_task, load_labelled, summarize
-from .datasets.calibrate import DEFAULT_TARGET, Calibration, calibrate
-from .datasets.evalperf import EVALPERF_FILE, evalperf_problems, perf_solutions
-from .datasets.generators import write_scale
-from .datasets.paths import data_file
 from .errors import InvalidProblem
 from .problem import Problem, dump_problems, load_problems
-from .scoring import Scorer
 from .settings import Settings
+
+if TYPE_CHECKING:  # the commands import the sandbox when they run; building the parser does not
+    from .contrast import Labelled
+    from .datasets.calibrate import Calibration
+    from .scoring import Scorer
 
 __all__ = ["add_perf_commands", "cmd_calibrate", "cmd_contrast"]
 
 
 def _inputs(args: argparse.Namespace) -> tuple[list[Problem], dict[str, list[Labelled]]]:
+    from .contrast import load_labelled
+    from .datasets.evalperf import EVALPERF_FILE, evalperf_problems
+    from .datasets.paths import data_file
+
     if args.evalperf is not None:
         problems = evalperf_problems()
         labelled = load_labelled(args.solutions or data_file(EVALPERF_FILE))
@@ -46,6 +49,8 @@ def _inputs(args: argparse.Namespace) -> tuple[list[Problem], dict[str, list[Lab
 
 
 def _scorer(settings: Settings, args: argparse.Namespace) -> Scorer:
+    from .scoring import Scorer
+
     if args.meter:
         settings = settings.model_copy(update={"meter": settings.meter.model_copy(update={"backend": args.meter})})
     return Scorer(settings)
@@ -60,6 +65,11 @@ def _format(c: Calibration) -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from .datasets.calibrate import DEFAULT_TARGET, calibrate
+    from .datasets.evalperf import perf_solutions
+    from .datasets.generators import write_scale
+
+    target = args.target if args.target is not None else DEFAULT_TARGET
     problems, labelled = _inputs(args)
     chosen: list[Problem] = []
     failed = 0
@@ -77,7 +87,7 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
                 slower = [passing[0].source] if len(passing) > 1 else []
                 faster = [passing[-1].source] if passing else []
             try:
-                result = calibrate(problem, scorer.sandbox, target=args.target, start=args.start,
+                result = calibrate(problem, scorer.sandbox, target=target, start=args.start,
                                    bisect_steps=args.bisect, max_cpu_s=args.max_cpu, slow_cpu_s=args.slow_cpu,
                                    slower=slower, faster=faster)
             except InvalidProblem as exc:
@@ -96,6 +106,8 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_contrast(args: argparse.Namespace, settings: Settings) -> int:
+    from .contrast import contrast_report, format_summary, format_task, summarize
+
     problems, labelled = _inputs(args)
     if not labelled:
         raise InvalidProblem("contrast needs labelled solutions (--solutions FILE)")
@@ -121,7 +133,8 @@ def add_perf_commands(sub: Any) -> None:
         p.add_argument("--meter", choices=["auto", "perf", "callgrind"], default=None)
         p.set_defaults(func=func)
         if name == "calibrate":
-            p.add_argument("--target", type=int, default=DEFAULT_TARGET, help="reference instructions to reach")
+            p.add_argument("--target", type=int, default=None,
+                           help="reference instructions to reach (default: datasets.calibrate.DEFAULT_TARGET)")
             p.add_argument("--start", type=int, default=1, help="first scale tried")
             p.add_argument("--bisect", type=int, default=3, help="bisection steps after the last doubling")
             p.add_argument("--max-cpu", type=float, default=None, help="reference's metered CPU bound, s")

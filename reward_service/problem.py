@@ -220,15 +220,33 @@ class Problem(BaseModel):
 def load_problems(path: str | Path) -> list[Problem]:
     """Read problems from a .json file (one problem or a list) or a .jsonl file."""
     p = Path(path)
-    text = p.read_text(encoding="utf-8")
     try:
-        if p.suffix == ".jsonl":
-            return [Problem.model_validate_json(line) for line in text.splitlines() if line.strip()]
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidProblem(f"{p}: cannot read: {exc}") from exc
+    if p.suffix == ".jsonl":
+        out = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    out.append(Problem.model_validate_json(line))
+                except ValueError as exc:  # pydantic's ValidationError included
+                    raise InvalidProblem(f"{p}:{n}: {_short(exc)}") from exc
+        return out
+    try:
         data = json.loads(text)
+        items = data if isinstance(data, list) else [data]
+        return [Problem.model_validate(item) for item in items]
     except (ValueError, TypeError) as exc:
-        raise InvalidProblem(f"{p}: {exc}") from exc
-    items = data if isinstance(data, list) else [data]
-    return [Problem.model_validate(item) for item in items]
+        raise InvalidProblem(f"{p}: {_short(exc)}") from exc
+
+
+def _short(exc: Exception) -> str:
+    """A validation error in one line (the fields and what is wrong with them)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in errors()[:5])
+    return str(exc)
 
 
 def dump_problems(problems: Iterable[Problem], path: str | Path) -> None:

@@ -14,6 +14,7 @@ __all__ = [
     "Measurement",
     "ResponseResult",
     "GroupSummary",
+    "GroupError",
     "GroupResult",
     "ScoreOptions",
     "Aggregate",
@@ -57,7 +58,7 @@ class ResponseResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     index: int = Field(description="Position of the response in its group.")
-    reward: float | None = Field(description="The paper's reward; null for sandbox_error (mask it).")
+    reward: float | None = Field(description="The paper's reward; null for sandbox_error and invalid_problem (mask it).")
     verdict: Verdict
     instructions: int | None = None
     score: float | None = Field(default=None, description="C = -ln(N) for passing responses.")
@@ -75,6 +76,15 @@ class GroupSummary(BaseModel):
     max_instructions: int | None = None
 
 
+class GroupError(BaseModel):
+    """Why a whole group could not be judged (said once, not per response)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Literal["invalid_problem"] = Field(description="Stable machine-readable code.")
+    message: str = Field(max_length=2000, description="Names the problem and the reason.")
+
+
 class GroupResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -87,6 +97,9 @@ class GroupResult(BaseModel):
     )
     results: list[ResponseResult]
     summary: GroupSummary
+    error: GroupError | None = Field(
+        default=None, description="Set when the problem itself is invalid (its reference fails): the members "
+        "that needed it have verdict invalid_problem and reward null.")
 
 
 class ScoreOptions(BaseModel):

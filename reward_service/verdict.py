@@ -10,8 +10,8 @@ __all__ = ["Verdict", "FIXED_REWARDS"]
 class Verdict(str, enum.Enum):
     """What happened to one response.
 
-    ``sandbox_error`` is the only verdict that is not the model's fault: its reward is
-    ``None`` so the trainer can mask it, never 0.0.
+    ``sandbox_error`` and ``invalid_problem`` are not the model's fault: their reward is
+    ``None`` so the trainer can mask them, never 0.0 (see :attr:`masked`).
     """
 
     passed = "passed"  # passed every test; reward from the efficiency score in [1, 2]
@@ -22,6 +22,7 @@ class Verdict(str, enum.Enum):
     no_entity = "no_entity"  # code does not define the entry point (or does not parse)
     format_error = "format_error"  # no fenced code block in the response
     sandbox_error = "sandbox_error"  # infrastructure failure: reward null
+    invalid_problem = "invalid_problem"  # the problem's own reference fails: reward null
 
     @property
     def is_test_error(self) -> bool:
@@ -32,12 +33,17 @@ class Verdict(str, enum.Enum):
     def is_infrastructure(self) -> bool:
         return self is Verdict.sandbox_error
 
+    @property
+    def masked(self) -> bool:
+        """Not the model's fault (reward null): the trainer masks it."""
+        return self is Verdict.sandbox_error or self is Verdict.invalid_problem
+
 
 _TEST_ERRORS = frozenset(
     {Verdict.wrong_answer, Verdict.runtime_error, Verdict.timeout, Verdict.memory_exceeded}
 )
 
-#: The paper's rewards for failures. ``passed`` is scored by the group; ``sandbox_error`` is None.
+#: The paper's rewards for failures. ``passed`` is scored by the group; masked ones are None.
 FIXED_REWARDS: dict[Verdict, float | None] = {
     Verdict.format_error: -1.5,
     Verdict.no_entity: -0.5,
@@ -46,4 +52,5 @@ FIXED_REWARDS: dict[Verdict, float | None] = {
     Verdict.timeout: 0.0,
     Verdict.memory_exceeded: 0.0,
     Verdict.sandbox_error: None,
+    Verdict.invalid_problem: None,
 }

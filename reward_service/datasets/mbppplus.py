@@ -11,7 +11,12 @@ plain JSON afterwards becomes a trusted ``expr`` (its Python source), so that a 
 sees exactly the values EvalPlus gives it.
 
 EvalPlus judges three regex tasks only on whether the output is ``None``; their problems
-carry an output encoder that reduces any output to ``value is not None``.
+carry an output encoder that reduces any output to ``value is not None``. Its other rules
+for MBPP+ are kept as checkers (run in the sandbox like any checker): eight tasks compare
+as sets (order does not count), and four have special oracles — Mbpp/164 accepts any
+output, Mbpp/295 also accepts 0, Mbpp/558 also accepts the digit distance of the
+zero-padded numbers, Mbpp/581 also accepts the surface area with ``height`` read as the
+perpendicular height (rounded), within the tolerance.
 """
 
 from __future__ import annotations
@@ -41,6 +46,35 @@ _SET_EQ_CHECKER = (
     "def check(inp, expected, actual):\n    try:\n        return set(expected) == set(actual)\n"
     "    except TypeError:\n        return expected == actual\n"
 )
+
+# EvalPlus's special oracles for MBPP+ (evalplus/eval/__init__.py), as checkers: the output
+# equals the reference's under the float rule, or the task's alternative answer.
+_SAME = (
+    "def _rs_same(a, e):\n"
+    "    if a == e:\n        return True\n"
+    "    try:\n        return abs(a - e) <= 1e-6 + 1e-7 * abs(e)\n"
+    "    except TypeError:\n        return False\n"
+)
+_SPECIAL_CHECKERS = {
+    "are_equivalent": "def check(inp, expected, actual):\n    return True\n",  # Mbpp/164
+    "sum_div": _SAME + "def check(inp, expected, actual):\n    return _rs_same(actual, expected) or actual == 0\n",
+    "digit_distance_nums": _SAME + (  # Mbpp/558: both numbers padded to the same length
+        "def _rs_alt(a, b):\n    x, y = str(a), str(b)\n    n = max(len(x), len(y))\n"
+        "    return sum(abs(int(p) - int(q)) for p, q in zip(x.zfill(n), y.zfill(n)))\n"
+        "def check(inp, expected, actual):\n"
+        "    return _rs_same(actual, expected) or actual == _rs_alt(*inp['args'])\n"
+    ),
+    "surface_Area": _SAME + (  # Mbpp/581: the height is the pyramid's perpendicular height
+        "import math as _rs_math\n"
+        "def _rs_alt(edge, height):\n"
+        "    slant = _rs_math.sqrt((edge / 2) ** 2 + height ** 2)\n"
+        "    return round(edge ** 2 + 4 * (edge * slant) / 2)  # in the order EvalPlus computes it\n"
+        "def check(inp, expected, actual):\n"
+        "    if _rs_same(actual, expected):\n        return True\n"
+        "    try:\n        return abs(actual - _rs_alt(*inp['args'])) <= 1e-6\n"
+        "    except TypeError:\n        return False\n"
+    ),
+}
 
 Inputs = Sequence[Any]
 
@@ -178,6 +212,8 @@ def _problem(record: dict[str, Any]) -> Problem:
     comparison = Comparison(mode="float", atol=atol or 1e-6)
     if entry_point in _SET_EQ_ENTRY_POINTS:
         comparison = Comparison(mode="checker", checker=_SET_EQ_CHECKER)
+    elif entry_point in _SPECIAL_CHECKERS:
+        comparison = Comparison(mode="checker", checker=_SPECIAL_CHECKERS[entry_point])
     return Problem(
         id=str(record["task_id"]),
         prompt=prompt,

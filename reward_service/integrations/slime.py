@@ -59,7 +59,7 @@ async def group_rm(args: Any, samples: Sequence[Any], **kwargs: Any) -> list[flo
         if isinstance(metadata, dict):
             metadata["reward_service"] = {
                 "verdict": result.verdict.value, "instructions": result.instructions or 0,
-                "passed": result.verdict.value == "passed", "sandbox_error": result.verdict.value == "sandbox_error",
+                "passed": result.verdict.value == "passed", "sandbox_error": result.reward is None,
             }  # fmt: skip
         out.append(result.reward if result.reward is not None else 0.0)
     return out

@@ -73,7 +73,7 @@ def score_of(reward: float | None, verdict: Verdict, instructions: int | None, p
         "verdict": verdict.value,
         "instructions": int(instructions or 0) if passed else 0,
         "passed": passed,
-        "sandbox_error": verdict is Verdict.sandbox_error,
+        "sandbox_error": verdict.masked,
         "partial": partial,
     }
     return {"reward_score": float(reward) if reward is not None else 0.0, "reward_extra_info": info}

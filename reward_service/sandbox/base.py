@@ -35,6 +35,7 @@ class RunSpec:
     cpu_s: float = 10.0
     memory_mb: int = 1024
     measure: bool = False  # count instructions (runs on a metering zygote)
+    digest: bool = True  # huge plain outputs may come back as a digest (see wire.dumps_output)
 
     def to_request(self, wall_s: float, nproc: int, nofile: int, fsize: int) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class RunSpec:
             "scale": self.scale,
             "seed": self.seed,
             "output_encoder": self.output_encoder,
+            "digest": self.digest,
             "limits": {
                 "cpu_s": self.cpu_s,
                 "wall_s": wall_s,

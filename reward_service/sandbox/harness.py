@@ -423,7 +423,7 @@ def _preload() -> None:
         sys.modules["random"].seed(0)
 
 
-def _unframe(data: bytes, armed: bool) -> Any:
+def _unframe(data: bytes, armed: bool, digest: bool = True) -> Any:
     """The child's one result frame, or None if it is missing or anything else was written.
 
     After arming only the native tail's ``C`` frame is the harness's; before it, only the
@@ -439,7 +439,7 @@ def _unframe(data: bytes, armed: bool) -> Any:
         if not armed:
             return None
         try:
-            return decode_result(body[1:])
+            return decode_result(body[1:], digest)
         except Exception:  # noqa: BLE001 - the candidate's bytes: any failure to read them is its own
             return None
     if armed or n > MAX_HARNESS_FRAME:
@@ -545,7 +545,7 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
         report["signal"] = os.WTERMSIG(status)
     else:
         report["exit"] = os.WEXITSTATUS(status)
-    result = _unframe(bytes(buf), bool(armed)) if limit != "output" else None
+    result = _unframe(bytes(buf), bool(armed), req.get("digest") is not False) if limit != "output" else None
     report["result"] = result
     if MODE == "callgrind":
         blocked = isinstance(result, dict) and result.get("count_blocked")

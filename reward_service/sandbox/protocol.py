@@ -231,7 +231,7 @@ _SEQUENCE_TAGS = {"L": list, "T": tuple}
 _BAG_TAGS = {"S": "set", "F": "frozenset"}
 
 
-def _output(item: Any) -> str:
+def _output(item: Any, digest: bool) -> str:
     """One snapshot as wire JSON (see ``_rsmeter.snapshot`` for the tags)."""
     if type(item) is not tuple or len(item) != 2 or type(item[0]) is not str:
         raise ValueError("not a snapshot")
@@ -239,25 +239,26 @@ def _output(item: Any) -> str:
     if tag == "V":
         if type(body) not in (int, float, str, bool, type(None), bytes, complex):
             raise ValueError("not a snapshot")
-        return str(wire.dumps_output(body))
+        return str(wire.dumps_output(body, digest))
     if tag in _SEQUENCE_TAGS or tag in _BAG_TAGS:
         if type(body) is not tuple:
             raise ValueError("not a snapshot")
         value = _SEQUENCE_TAGS[tag](body) if tag in _SEQUENCE_TAGS else wire.Bag(_BAG_TAGS[tag], list(body))
-        return str(wire.dumps_output(value))
+        return str(wire.dumps_output(value, digest))
     if tag == "M":
         if type(body) is not bytes:
             raise ValueError("not a snapshot")
-        return str(wire.dumps_output(_whole(body)))
+        return str(wire.dumps_output(_whole(body), digest))
     if tag == "J":  # encoded inside the run by its wire module, which the candidate could rebind
         if type(body) is not str or len(body) > MAX_FRAME or not _tags_only(body):
             raise ValueError("not a snapshot")
-        return str(wire.dumps_output(wire.decode_safe(json.loads(body))))
+        return str(wire.dumps_output(wire.decode_safe(json.loads(body)), digest))
     raise ValueError("not a snapshot")
 
 
-def decode_result(body: bytes) -> dict[str, Any]:
-    """A run's ``C`` frame (without its tag) as the result the host reads.
+def decode_result(body: bytes, digest: bool = True) -> dict[str, Any]:
+    """A run's ``C`` frame (without its tag) as the result the host reads (``digest``: see
+    :func:`wire.dumps_output`).
 
     Raises ValueError (or RecursionError, OverflowError, UnicodeDecodeError, MemoryError)
     when the frame is not what the native tail writes: the run then corrupted its own
@@ -273,7 +274,7 @@ def decode_result(body: bytes) -> dict[str, Any]:
     if status == "ok":
         if type(snaps) is not list:
             raise ValueError("not a result frame")
-        result["outputs"] = [json.loads(_output(item)) for item in snaps]
+        result["outputs"] = [json.loads(_output(item, digest)) for item in snaps]
     else:
         result["outputs"] = []
         result["exception"] = exc_name[:80] if type(exc_name) is str else "Exception"

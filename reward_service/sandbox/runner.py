@@ -234,7 +234,8 @@ def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | 
             os.close(go_fd)
             os.close(ready_fd)
         metered = MODE == "callgrind"
-        _rsmeter.run(code, ns, owner, method, calls, encoder, wire.dumps_output, result_fd, arm_fd, metered,
+        dumps = wire.dumps_output if req.get("digest") is not False else wire.dumps
+        _rsmeter.run(code, ns, owner, method, calls, encoder, dumps, result_fd, arm_fd, metered,
                      os.path.join(SCRATCH, COUNT_NAME) if metered else None, req.get("prelude"))
     except BaseException as exc:  # noqa: BLE001 - the harness failed before the candidate ran
         write_frame(result_fd, {"harness_error": f"{_exc_name(exc)}: {str(exc)[:300]}"})

@@ -147,12 +147,19 @@ def decode(data: Any) -> Any:
 
 #: sequences longer than this are sent as a digest when they hold only plain values
 DIGEST_OVER = 20_000
+#: strings longer than this (characters) are sent as a digest
+DIGEST_STR_OVER = 1 << 16
 _PLAIN = (int, str, float, bool, type(None))
 _PLAIN_SET = frozenset(_PLAIN)
 
 
 class Digest:
-    """A huge output sent as SHA-256 of its items (marshal v2): compared exactly, by type and value."""
+    """A huge output sent as SHA-256 of its exact content (type and value, marshal v2).
+
+    Equal digests mean equal outputs. Unequal digests decide nothing: ``2`` and ``2.0`` are
+    equal in Python and digest apart, and so do floats within a tolerance; the scorer then
+    compares the outputs in full (``compare.decide`` returns None).
+    """
 
     __slots__ = ("sha256", "size")
     sha256: str
@@ -192,18 +199,28 @@ def _plain(value: Any, depth: int = 0) -> bool:
     return all(_plain(v, depth + 1) for v in value if type(v) is list or type(v) is tuple)
 
 
-def dumps_output(value: Any) -> str:
-    """A candidate's output as wire JSON; huge plain sequences become a :class:`Digest`.
+def _digest_text(sha: Any, size: int) -> str:
+    return "{\"__digest__\":[\"" + str(sha.hexdigest()) + "\"," + str(size) + "]}"
+
+
+def dumps_output(value: Any, digest: bool = True) -> str:
+    """A candidate's output as wire JSON; with ``digest``, a huge plain sequence or a long
+    string becomes a :class:`Digest`.
 
     Mbpp/255's tests return 1.6 million tuples; shipping and comparing that as JSON costs
-    a minute and gigabytes, its digest a fraction of a second.
+    a minute and gigabytes, its digest a fraction of a second. Runs whose outputs are
+    judged by a checker, or compared in full after unequal digests, ask for no digest.
     """
-    if type(value) in (list, tuple) and len(value) > DIGEST_OVER and _plain(value):
+    if digest and type(value) is str and len(value) > DIGEST_STR_OVER:
+        h = _sha256(b"str")
+        h.update(value.encode("utf-8", "surrogatepass"))
+        return _digest_text(h, len(value))
+    if digest and type(value) in (list, tuple) and len(value) > DIGEST_OVER and _plain(value):
         h = _sha256(b"list" if type(value) is list else b"tuple")
         update, dump = h.update, marshal.dumps
         for item in value:  # item by item: the whole marshal could be gigabytes
             update(dump(item, 2))  # version 2: no object references, so equal values give equal bytes
-        return "{\"__digest__\":[\"" + str(h.hexdigest()) + "\"," + str(len(value)) + "]}"
+        return _digest_text(h, len(value))
     return dumps(value)
 
 

@@ -43,18 +43,18 @@ def cmd_pool(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.progress import Progress
 
-    from ..cli import read_groups
+    from ..score_files import read_groups
     from ..scoring import Scorer
 
     problems = _problems(args)
     if args.evalperf_solutions:
         groups = _evalperf_solutions(problems)
     elif args.responses:
-        raw = read_groups(args.responses)
-        missing = sorted({g["problem_id"] for g in raw} - problems.keys())
+        raw = read_groups(args.responses, warn=lambda m: print(f"warning: {m}", file=sys.stderr))
+        missing = sorted({g.problem_id for g in raw} - problems.keys())
         if missing:
             raise InvalidInput(f"unknown problem ids: {', '.join(missing[:10])}")
-        groups = [(problems[g["problem_id"]], [str(r) for r in g["responses"]]) for g in raw]
+        groups = [(problems[g.problem_id], g.responses) for g in raw]
     else:
         raise InvalidInput("give --responses, or --evalperf-solutions")
     done = {r.problem_id for r in read_pool(args.out)} if args.out.exists() else set()

@@ -65,7 +65,7 @@ def _pair(a: ScoredRow, b: ScoredRow, kind: PairKind) -> DPOPair:
 def correctness_pairs(group: Sequence[ScoredRow], rng: random.Random) -> list[DPOPair]:
     """max(|C|, |I|) distinct (correct, incorrect) pairs; every response is in one."""
     correct = [r for r in group if r.correct]
-    wrong = [r for r in group if not r.correct and r.verdict is not Verdict.sandbox_error and r.verdict is not Verdict.passed]
+    wrong = [r for r in group if not r.correct and not r.verdict.masked and r.verdict is not Verdict.passed]
     if not correct or not wrong:
         return []
     rng.shuffle(correct)

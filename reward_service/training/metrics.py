@@ -32,7 +32,6 @@ from collections.abc import Mapping, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidInput
-from ..verdict import Verdict
 from .pool import ScoredRow, rows_by_problem
 
 __all__ = ["pass_at_k", "dps_norm", "beyond", "TaskMetrics", "EvalReport", "evaluate", "reference_counts"]
@@ -118,7 +117,7 @@ def evaluate(rows: Sequence[ScoredRow], references: Mapping[str, Sequence[int]] 
     references = references or {}
     tasks = []
     for pid, every in rows_by_problem(rows).items():
-        group = [r for r in every if r.verdict is not Verdict.sandbox_error]  # not the model's fault: masked
+        group = [r for r in every if not r.verdict.masked]  # not the model's fault: masked
         if not group:
             continue
         n, c = len(group), sum(r.correct for r in group)

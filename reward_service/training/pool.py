@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,8 +23,10 @@ from ..errors import InvalidInput
 from ..extract import code_digest, triage
 from ..problem import Problem
 from ..results import ScoreOptions
-from ..scoring import Scorer
 from ..verdict import Verdict
+
+if TYPE_CHECKING:
+    from ..scoring import Scorer
 
 __all__ = ["ScoredRow", "PoolSummary", "read_pool", "score_pool", "rows_by_problem"]
 

@@ -8,8 +8,8 @@ import pytest
 
 from reward_service.errors import MeterUnavailable
 from reward_service.meter import CallgrindMeter, HardwareMeter, build_extension, probe
+from reward_service.sandbox.factory import make_meter
 from reward_service.sandbox.protocol import decode_result, read_count
-from reward_service.scoring import make_meter
 from reward_service.settings import MeterSettings, Settings
 
 

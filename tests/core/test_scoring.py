@@ -36,12 +36,29 @@ def test_identical_programs_are_run_once(scorer: Scorer) -> None:
     assert scorer.evaluations - before == 2
 
 
-def test_broken_reference_is_sandbox_error_not_zero(scorer: Scorer) -> None:
+def test_broken_reference_makes_the_problem_invalid_once(scorer: Scorer) -> None:
+    """A failing reference is the problem's fault: said once for the group, never 0.0, and
+    not run again for every response."""
     problem = base_problem("def f(x):\n    raise ValueError(x)\n")
-    group = scorer.score_group(problem, [fence("def f(x):\n    return 2 * x\n")], ScoreOptions(measure=False))
-    r = group.results[0]
-    assert r.verdict is Verdict.sandbox_error and r.reward is None
-    assert "reference" in r.diagnostic.message
+    responses = [fence(f"def f(x):\n    return {k} * x\n") for k in range(2, 6)] + ["no code here"]
+    calls = []
+    real = scorer.sandbox.run_untrusted
+
+    def counting(spec):  # type: ignore[no-untyped-def]
+        calls.append(spec.code)
+        return real(spec)
+
+    scorer.sandbox.run_untrusted = counting  # type: ignore[method-assign]
+    try:
+        group = scorer.score_group(problem, responses, ScoreOptions(measure=False))
+    finally:
+        del scorer.sandbox.run_untrusted
+    assert group.error is not None and group.error.code == "invalid_problem"
+    assert "t/double" in group.error.message and "ValueError" in group.error.message
+    assert [r.verdict for r in group.results] == [Verdict.invalid_problem] * 4 + [Verdict.format_error]
+    assert [r.reward for r in group.results] == [None] * 4 + [-1.5]
+    assert calls.count(problem.reference) == 1  # the reference ran once; no candidate ran
+    assert len(calls) == 1
 
 
 def test_float_tolerance_and_types(scorer: Scorer) -> None:

@@ -228,3 +228,33 @@ def test_problem_code_sent_over_http_never_runs_on_the_host(api: httpx.Client, t
     verdicts = [r["verdict"] for r in reply.json()["groups"][0]["results"]]
     assert verdicts == ["passed", "passed", "wrong_answer"]
     assert not marker.exists()  # nothing of the host was reachable from any of them
+
+
+def test_invalid_problem_is_said_once_for_the_group(api: httpx.Client) -> None:
+    """A problem whose reference fails: the group carries one clear error, its code members
+    reward null (masked) with verdict invalid_problem, never 0.0 and never sandbox_error."""
+    broken = {"id": "t/broken-ref", "entry_point": "f", "reference": "def f(x):\n    return x[10]\n",
+              "tests": [{"args": [[1, 2]]}]}
+    responses = [f"```python\ndef f(x):\n    return x[{k}]\n```" for k in range(3)] + ["no code"]
+    reply = api.post("/v1/rewards", json={"groups": [{"problem": broken, "responses": responses}],
+                                         "options": {"measure": False}})
+    assert reply.status_code == 200, reply.text
+    group = reply.json()["groups"][0]
+    assert group["error"]["code"] == "invalid_problem"
+    assert "t/broken-ref" in group["error"]["message"] and "IndexError" in group["error"]["message"]
+    assert [r["verdict"] for r in group["results"]] == ["invalid_problem"] * 3 + ["format_error"]
+    assert [r["reward"] for r in group["results"]] == [None, None, None, -1.5]
+
+
+def test_the_api_process_does_not_import_the_sandbox() -> None:
+    """The API only plans and assembles (reward_service.pipeline): the sandbox, the judge and
+    the scorer stay out of its process."""
+    import subprocess
+    import sys
+
+    code = ("import sys, reward_service.service.app, reward_service.cli\n"
+            "bad = sorted(m for m in sys.modules if m.startswith('reward_service.sandbox') or m in "
+            "('reward_service.scoring', 'reward_service.judge', 'reward_service.expected', 'reward_service.runs'))\n"
+            "print(bad)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

@@ -103,7 +103,7 @@ async def _one(runtime: Runtime, query: str, prompt: str, label: str, n: int) ->
         "passed": 1.0 if passed else 0.0,
         "instructions": float(result.instructions or 0) if passed else 0.0,
         "verdict": float(VERDICT_CODES[result.verdict]),
-        "sandbox_error": 1.0 if result.verdict is Verdict.sandbox_error else 0.0,
+        "sandbox_error": 1.0 if result.verdict.masked else 0.0,
         "partial": 1.0 if reply.partial else 0.0,
     }
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ...pipeline import GroupOut
 from ...problem import Problem
-from ...results import GroupSummary, ResponseResult, ScoreOptions
+from ...results import GroupError, GroupSummary, ResponseResult, ScoreOptions
 from ...settings import MeterBackendName
-from ..queue.plan import GroupOut
 from ..state.jobs import JobState
 
 __all__ = [
@@ -236,6 +236,7 @@ class GroupMembersResponse(BaseModel):
         description="This request's members, in request order; `index` is the member's index in the group."
     )
     summary: GroupSummary = Field(description="Over the members present.")
+    error: GroupError | None = Field(default=None, description="Set when the problem is invalid (its reference fails).")
 
 
 class OpenRLHFRequest(BaseModel):

@@ -1,12 +1,13 @@
 """From a request to rewards: plan, submit, collect, assemble.
 
-* :meth:`Dispatcher.plan` triages each response (format_error / no_entity need no run)
-  and maps the rest to one task per unique (problem version, normalised code, options,
-  meter, image).
+* :meth:`Dispatcher.plan` plans the batch with the pipeline the CLI uses too
+  (:func:`reward_service.pipeline.plan_groups`: triage, then one task per unique problem
+  version, normalised code, options and environment).
 * :meth:`Dispatcher.submit` looks the tasks up in the result cache, refuses new work with
   429 when the queue is over its bound, and enqueues the misses (once, across requests).
 * :meth:`Dispatcher.collect` reads what is measured and re-enqueues tasks that were lost.
-* :meth:`Dispatcher.assemble` computes the group-normalised rewards once all are in.
+* :meth:`Dispatcher.assemble` computes the group-normalised rewards once all are in
+  (:func:`reward_service.pipeline.assemble`).
 """
 
 from __future__ import annotations
@@ -15,17 +16,14 @@ import time
 from collections.abc import Sequence
 
 from ...errors import DeadlineExceeded, InvalidInput, LimitExceeded, Overloaded, Unavailable
-from ...extract import code_digest, triage
 from ...meter.identity import environment_tag, resolve_backend
+from ...pipeline import GroupOut, Plan, assemble, plan_groups
 from ...problem import Problem
 from ...results import Measurement
-from ...scoring import assemble_group, triage_to_measurement
 from ...settings import Settings
 from .. import metrics
 from ..backend import Backend
 from ..http.schemas import RewardsRequest
-from ..state.cache import task_key
-from .plan import GroupOut, Plan, PlannedGroup, PlannedMember
 from .task_queue import Task
 
 __all__ = ["Dispatcher", "check_limits"]
@@ -65,46 +63,21 @@ class Dispatcher:
 
     def plan(self, request: RewardsRequest, job: str | None = None) -> tuple[Plan, list[Task]]:
         check_limits(request, self.settings)
-        options = request.options
-        tasks: dict[str, Task] = {}
-        groups: list[PlannedGroup] = []
+        groups: list[tuple[str, Problem, list[str]]] = []
         for gi, group in enumerate(request.groups):
             if group.problem is not None:
                 problem = group.problem
                 self.backend.problems.put_inline(problem)
             else:
                 problem = self.backend.problems.get(group.problem_id or "")
-            entry, version = problem.entry, problem.version  # version hashes the whole problem: once
-            members: list[PlannedMember] = []
-            for index, response in enumerate(group.responses):
-                extraction = triage(response, entry)
-                pre = triage_to_measurement(extraction)
-                if pre is not None or extraction.code is None:
-                    members.append(PlannedMember(index=index, pre=pre))
-                    continue
-                key = task_key(
-                    version,
-                    code_digest(extraction.code),
-                    measure=options.measure,
-                    aggregate=options.aggregate,
-                    environment=self.environment,
-                )
-                tasks.setdefault(
-                    key,
-                    Task(
-                        key=key,
-                        problem_version=version,
-                        code=extraction.code,
-                        measure=options.measure,
-                        aggregate=options.aggregate,
-                        job=job,
-                        environment=self.environment,
-                    ),
-                )
-                members.append(PlannedMember(index=index, task=key))
-            group_id = group.group_id if group.group_id is not None else str(gi)
-            groups.append(PlannedGroup(group_id=group_id, problem_version=version, members=members))
-        return Plan(groups=groups, options=options.score_options()), list(tasks.values())
+            groups.append((group.group_id if group.group_id is not None else str(gi), problem, group.responses))
+        plan, work = plan_groups(groups, request.options.score_options(), self.environment)
+        tasks = [
+            Task(key=w.key, problem_version=w.problem.version, code=w.code, measure=w.measure,
+                 aggregate=w.aggregate, job=job, environment=self.environment)
+            for w in work
+        ]
+        return plan, tasks
 
     def submit(self, tasks: Sequence[Task]) -> None:
         """Enqueue the tasks not already measured; 429 when the queue is over its bound."""
@@ -183,12 +156,8 @@ class Dispatcher:
                     announced |= woken
 
     def assemble(self, plan: Plan, have: dict[str, Measurement]) -> list[GroupOut]:
-        out: list[GroupOut] = []
-        for group in plan.groups:
-            problem: Problem = self.backend.problems.by_version(group.problem_version)
-            items = [m.pre if m.pre is not None else have[m.task or ""] for m in group.members]
-            result = assemble_group(problem, items, plan.options)
-            for response in result.results:
+        out = assemble(plan, self.backend.problems.by_version, have)
+        for group in out:
+            for response in group.results:
                 metrics.CANDIDATES.labels(response.verdict.value).inc()
-            out.append(GroupOut(group_id=group.group_id, **result.model_dump()))
         return out

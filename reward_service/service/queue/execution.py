@@ -7,14 +7,18 @@ problem version is gone, say) and is left to :mod:`.retry`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...meter.identity import environment_tag
 from ...results import Diagnostic, Measurement
-from ...scoring import Scorer
 from ...verdict import Verdict
 from .. import metrics
 from ..state.cache import result_ttl_s
 from ..state.problems_store import ProblemStore
 from .task_queue import Delivery, Task, TaskQueue
+
+if TYPE_CHECKING:  # the scorer brings the sandbox: only processes that run workers import it
+    from ...scoring import Scorer
 
 __all__ = ["measure", "record"]
 

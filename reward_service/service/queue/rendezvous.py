@@ -30,8 +30,8 @@ from typing import Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import DeadlineExceeded
+from ...pipeline import assemble_group
 from ...results import Measurement
-from ...scoring import assemble_group
 from ..http.schemas import GroupIn, GroupMembersRequest, GroupMembersResponse, RewardsRequest
 from ..state import keys
 from ..state.board import GroupMeta, MemberRecord
@@ -175,4 +175,5 @@ def _reward(
         problem_version=result.problem_version,
         results=results,
         summary=result.summary,
+        error=result.error,
     )

@@ -17,13 +17,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ...errors import Unavailable
 from ...meter.identity import environment_tag
 from ...problem import Case, Problem
 from ...results import Measurement
-from ...scoring import Scorer
 from ...verdict import Verdict
 from .. import metrics
 from ..backend import Backend
@@ -33,6 +32,9 @@ from .execution import measure, record
 from .heartbeat import WorkerInfo, beat, worker_name
 from .retry import RetryPolicy
 from .task_queue import Delivery
+
+if TYPE_CHECKING:  # the scorer brings the sandbox: only processes that run workers import it
+    from ...scoring import Scorer
 
 __all__ = ["Worker", "SELF_CHECK_PROBLEM"]
 

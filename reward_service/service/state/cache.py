@@ -7,27 +7,21 @@ version), another meter backend or another sandbox image never reuses a stale re
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 from ...meter.identity import environment_tag
-from ...results import Aggregate, Measurement
-from ...verdict import Verdict
+from ...results import Measurement
 from . import keys
 from .store import Store
 
-__all__ = ["ResultCache", "task_key", "environment_tag", "result_ttl_s"]
-
-
-def task_key(problem_version: str, digest: str, *, measure: bool, aggregate: Aggregate, environment: str) -> str:
-    blob = f"{problem_version}|{digest}|{int(measure)}|{aggregate}|{environment}"
-    return hashlib.sha256(blob.encode()).hexdigest()[:40]
+__all__ = ["ResultCache", "environment_tag", "result_ttl_s"]
 
 
 def result_ttl_s(measurement: Measurement) -> int:
-    """How long a result is kept: infrastructure failures only long enough for waiters, so
-    that a later request measures again instead of inheriting a sandbox_error."""
-    return keys.FAILED_RESULT_TTL_S if measurement.verdict is Verdict.sandbox_error else keys.RESULT_TTL_S
+    """How long a result is kept: infrastructure failures and invalid problems only long
+    enough for waiters, so that a later request measures again instead of inheriting a
+    sandbox_error (or an invalid_problem a larger limit would cure)."""
+    return keys.FAILED_RESULT_TTL_S if measurement.verdict.masked else keys.RESULT_TTL_S
 
 
 class ResultCache:

@@ -21,7 +21,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...errors import NotFound
-from ..queue.plan import GroupOut, Plan
+from ...pipeline import GroupOut, Plan
 from ..queue.task_queue import Task
 from . import keys
 from .store import Store

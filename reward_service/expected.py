@@ -1,0 +1,179 @@
+"""Trusted expected outputs: from the problem, or from its reference run in the sandbox.
+
+Computed once per problem version and kept in memory and on disk (keyed by the version, a
+hash of the whole problem). A reference that fails makes the problem *invalid*: that is
+remembered for the process (not retried for every response) and raised as
+:class:`~reward_service.errors.InvalidProblem` naming the problem and the reason; it is not
+written to disk, so a fixed environment (a larger limit, say) can try again after a restart.
+
+Outputs normally come back with huge values as digests (see :mod:`.compare`); when a
+digest leaves a comparison undecided, :meth:`ExpectedOutputs.full` gives the reference's
+outputs in full (computed on demand, cached like the rest).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import InvalidProblem
+from .problem import Problem
+from .runs import perf_specs, test_spec
+from .sandbox.base import RunOutcome, RunSpec, RunStatus, Sandbox
+
+__all__ = ["Expected", "ExpectedOutputs"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Trusted outputs of one problem version."""
+
+    tests: list[Any]  # tagged JSON, one per test
+    perf: list[Any]  # one per performance input ([] when not checked)
+    reference_cpu_s: float = 0.0  # CPU the reference needed for every test (0: not run)
+
+    def cpu_limit(self, cap: float) -> float:
+        """A candidate's CPU limit for the tests: generous next to the reference, never above ``cap``.
+
+        Like EvalPlus, the limit follows the reference, so a problem whose tests take the
+        reference 30 s does not fail every candidate, and an infinite loop on a quick problem
+        does not hold a worker for the problem's whole cap.
+        """
+        if self.reference_cpu_s <= 0:
+            return cap
+        return min(cap, max(10.0, 4.0 * self.reference_cpu_s + 2.0))
+
+
+def _why(outcome: RunOutcome, what: str, index_offset: int = 0) -> str:
+    """The reason a reference run failed, for the problem's author."""
+    at = f" (test {outcome.index + index_offset})" if outcome.index is not None and what == "tests" else ""
+    if outcome.status is RunStatus.output_limit:
+        return (f"its outputs on the {what} exceed the output limit (sandbox.max_output_bytes; "
+                "raise REWARD_SANDBOX__MAX_OUTPUT_BYTES or split the tests)")
+    if outcome.status is RunStatus.timeout:
+        return f"it ran out of time on the {what}{at} ({outcome.limit or 'cpu'} limit)"
+    if outcome.status is RunStatus.memory:
+        return f"it ran out of memory on the {what}{at} (limits.memory_mb)"
+    detail = f"{outcome.exception or ''} {outcome.message}".strip()[:300]
+    return f"it failed on the {what}{at}: {outcome.status.value} {detail}".strip()
+
+
+class ExpectedOutputs:
+    """Expected outputs per problem version (thread-safe)."""
+
+    def __init__(self, sandbox: Sandbox, cache_dir: Path) -> None:
+        self.sandbox = sandbox
+        self.cache_dir = cache_dir
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._values: dict[str, Expected] = {}
+        self._full: dict[tuple[str, str], list[Any]] = {}
+        self._invalid: dict[str, InvalidProblem] = {}
+
+    def get(self, problem: Problem) -> Expected:
+        """Expected outputs of ``problem``; raises InvalidProblem when its reference fails."""
+        return self._once(problem, "", lambda: self._load(problem.version) or self._store(problem.version,
+                                                                                        self._compute(problem)),
+                          self._values)
+
+    def full(self, problem: Problem, which: str) -> list[Any]:
+        """The reference's outputs in full: ``which`` is ``tests`` or ``perf:<j>``."""
+        return self._once(problem, which, lambda: self._compute_full(problem, which), self._full)
+
+    # ------------------------------------------------------------------ internals
+    def _once(self, problem: Problem, part: str, compute: Callable[[], T], memo: dict[Any, T]) -> T:
+        version = problem.version
+        key: Any = (version, part) if part else version
+        with self._lock:
+            if version in self._invalid:
+                raise self._invalid[version]
+            if key in memo:
+                return memo[key]
+            lock = self._locks.setdefault(f"{version}|{part}", threading.Lock())
+        with lock:
+            with self._lock:
+                if version in self._invalid:
+                    raise self._invalid[version]
+                if key in memo:
+                    return memo[key]
+            try:
+                value = compute()
+            except InvalidProblem as exc:
+                with self._lock:
+                    self._invalid[version] = exc
+                log.warning("%s", exc.message)
+                raise
+            with self._lock:
+                memo[key] = value
+        return value
+
+    def _path(self, version: str) -> Path:
+        return self.cache_dir / f"{version}.json"
+
+    def _load(self, version: str) -> Expected | None:
+        """Expected outputs computed by an earlier process."""
+        try:
+            data = json.loads(self._path(version).read_text())
+            return Expected(tests=list(data["tests"]), perf=list(data["perf"]),
+                            reference_cpu_s=float(data.get("reference_cpu_s", 0.0)))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _store(self, version: str, value: Expected) -> Expected:
+        path = self._path(version)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps({"tests": value.tests, "perf": value.perf,
+                                       "reference_cpu_s": value.reference_cpu_s}))
+            tmp.replace(path)
+        except OSError as exc:  # a cache: failing to write it costs time, not correctness
+            log.warning("cannot cache expected outputs at %s: %s", path, exc)
+        return value
+
+    def _run(self, problem: Problem, spec: RunSpec, what: str) -> RunOutcome:
+        outcome = self.sandbox.run_untrusted(spec)
+        if outcome.status is not RunStatus.ok:
+            raise InvalidProblem(f"problem {problem.id!r}: the reference is wrong or too costly: {_why(outcome, what)}",
+                                 problem_id=problem.id)
+        if outcome.leftovers:
+            raise InvalidProblem(f"problem {problem.id!r}: the reference left processes running on its {what}",
+                                 problem_id=problem.id)
+        return outcome
+
+    def _compute(self, problem: Problem) -> Expected:
+        tests: list[Any] = [t.expected for t in problem.tests]
+        missing = [i for i, t in enumerate(problem.tests) if not t.has_expected]
+        cpu = 0.0
+        if missing and problem.reference is None:
+            raise InvalidProblem(f"problem {problem.id!r}: tests {missing[:5]} have no expected output and "
+                                 "there is no reference to compute them", problem_id=problem.id)
+        if problem.reference is not None:
+            # every test, so the reference's time calibrates the candidates' limit
+            run = self._run(problem, test_spec(problem, problem.reference, problem.tests), "tests")
+            cpu = run.cpu_s
+            for i in missing:
+                tests[i] = run.outputs[i]
+        perf: list[Any] = []
+        if problem.performance and problem.performance.check_outputs and problem.reference:
+            for spec in perf_specs(problem, problem.reference, measure=False):
+                perf += self._run(problem, spec, "performance inputs").outputs
+        return Expected(tests=tests, perf=perf, reference_cpu_s=cpu)
+
+    def _compute_full(self, problem: Problem, which: str) -> list[Any]:
+        if problem.reference is None:  # the tests' own expected outputs are never digests
+            return [t.expected for t in problem.tests]
+        if which == "tests":
+            run = self._run(problem, test_spec(problem, problem.reference, problem.tests, digest=False), "tests")
+            return [t.expected if t.has_expected else run.outputs[i] for i, t in enumerate(problem.tests)]
+        j = int(which.split(":", 1)[1])
+        spec = perf_specs(problem, problem.reference, measure=False, digest=False)[j]
+        return self._run(problem, spec, "performance inputs").outputs

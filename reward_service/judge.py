@@ -1,0 +1,165 @@
+"""Judging one code against one problem: correctness, then (for passing code) instructions.
+
+    code --correctness run (one fresh process, every test)--> wrong_answer | runtime_error | ...
+         --metered runs (one fresh process per performance input)--> N (aggregated)
+
+Outputs are compared on the trusted side (:mod:`.compare`), or by the problem's checker in
+a sandboxed run of its own. A huge output may come back as a digest: equal digests pass,
+and anything a digest leaves undecided is judged again in full (the candidate's run and the
+reference's outputs without digests), so a digest only ever saves time.
+
+Never raises for the candidate's faults. An infrastructure failure is ``sandbox_error``
+(reward null); a problem whose reference fails is ``invalid_problem`` (reward null).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from .compare import decide
+from .errors import InfrastructureError, InvalidProblem, SandboxError
+from .expected import Expected, ExpectedOutputs
+from .extract import defines_entry, parse_code
+from .problem import Problem
+from .results import Aggregate, Diagnostic, Measurement
+from .reward import aggregate_counts
+from .runs import checker_spec, perf_specs, test_spec
+from .sandbox.base import RunOutcome, RunSpec, RunStatus, Sandbox
+from .verdict import Verdict
+
+__all__ = ["Judge", "failure"]
+
+
+def failure(outcome: RunOutcome, what: str) -> Measurement:
+    """The verdict of a run that did not produce its outputs."""
+    d = Diagnostic(exception=outcome.exception)
+    if outcome.index is not None:
+        d.test_index = outcome.index
+    if outcome.status is RunStatus.timeout:
+        d.limit = "wall" if outcome.limit == "wall" else "cpu"
+        d.message = f"time limit exceeded ({d.limit}) in the {what}"
+        return Measurement(verdict=Verdict.timeout, diagnostic=d)
+    if outcome.status is RunStatus.memory:
+        d.limit, d.message = "memory", f"memory limit exceeded in the {what}"
+        return Measurement(verdict=Verdict.memory_exceeded, diagnostic=d)
+    if outcome.status is RunStatus.output_limit:
+        d.limit, d.message = "output", f"output limit exceeded in the {what}"
+        return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
+    if outcome.status is RunStatus.error:
+        d.message = f"{outcome.exception}: {outcome.message}"[:300] + f" (in the {what})"
+        return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
+    d.message = f"{outcome.message or 'the run crashed'} (in the {what})"
+    return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
+
+
+def _leftovers(**where: Any) -> Measurement:
+    return Measurement(verdict=Verdict.runtime_error,
+                       diagnostic=Diagnostic(message="left processes running", limit="processes", **where))
+
+
+class Judge:
+    """Judges codes in ``sandbox`` against expected outputs from ``expected`` (thread-safe)."""
+
+    def __init__(self, sandbox: Sandbox, expected: ExpectedOutputs) -> None:
+        self.sandbox = sandbox
+        self.expected = expected
+
+    def evaluate(self, problem: Problem, code: str, *, measure: bool = True, aggregate: Aggregate = "sum") -> Measurement:
+        try:
+            return self._evaluate(problem, code, measure, aggregate)
+        except InvalidProblem as exc:
+            return Measurement(verdict=Verdict.invalid_problem, diagnostic=Diagnostic(message=exc.message[:2000]))
+        except InfrastructureError as exc:
+            return Measurement(verdict=Verdict.sandbox_error, diagnostic=Diagnostic(message=exc.message[:500]))
+
+    def _evaluate(self, problem: Problem, code: str, measure: bool, aggregate: Aggregate) -> Measurement:
+        tree = parse_code(code)
+        if tree is None:
+            return Measurement(verdict=Verdict.no_entity, diagnostic=Diagnostic(message="code does not parse"))
+        if not defines_entry(tree, problem.entry):
+            return Measurement(verdict=Verdict.no_entity,
+                               diagnostic=Diagnostic(message=f"code does not define {problem.entry.defined_name!r}"))
+        expected = self.expected.get(problem)
+        wrong = self._correctness(problem, code, expected)
+        if wrong is not None:
+            return wrong
+        if not measure or problem.efficiency == "none":
+            return Measurement(verdict=Verdict.passed, meter=None)
+        counts: list[int] = []
+        for j, spec in enumerate(perf_specs(problem, code, measure=True)):
+            run = self.sandbox.run_untrusted(spec)
+            if run.status is not RunStatus.ok:
+                failed = failure(run, "performance inputs")
+                failed.diagnostic.perf_input_index = j
+                failed.diagnostic.test_index = None
+                return failed
+            if run.leftovers:
+                return _leftovers(perf_input_index=j)
+            if problem.performance and expected.perf:
+                bad = self._mismatch(problem, run.outputs, [expected.perf[j]], spec, f"perf:{j}")
+                if bad is not None:
+                    return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
+                        message=f"wrong answer on performance input {j} (hidden){bad[1]}", perf_input_index=j))
+            if run.instructions is None:
+                raise SandboxError(f"meter failed: {run.meter_error or 'no count'}")
+            counts.append(run.instructions)
+        return Measurement(verdict=Verdict.passed, instructions=aggregate_counts(counts, aggregate),
+                           per_input=counts, meter=self.sandbox.meter_name)
+
+    def _correctness(self, problem: Problem, code: str, expected: Expected) -> Measurement | None:
+        """None when the code passes every test, else its failing Measurement."""
+        spec = test_spec(problem, code, problem.tests)
+        spec = dataclasses.replace(spec, cpu_s=expected.cpu_limit(problem.limits.time_s))
+        outcome = self.sandbox.run_untrusted(spec)
+        if outcome.status is not RunStatus.ok:
+            return failure(outcome, "tests")
+        if outcome.leftovers:
+            return _leftovers()
+        bad = self._mismatch(problem, outcome.outputs, expected.tests, spec, "tests")
+        if bad is None:
+            return None
+        i, why = bad
+        where = "hidden" if problem.tests[i].hidden else "visible"
+        return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
+            message=f"wrong answer on test {i} ({where}){why}", test_index=i))
+
+    # ------------------------------------------------------------------ comparison
+    def _mismatch(self, problem: Problem, actual: Sequence[Any], expected: Sequence[Any], spec: RunSpec,
+                  which: str) -> tuple[int, str] | None:
+        """(index, why) of the first output that does not match, or None.
+
+        ``exact`` and ``float`` compare here; where a digest leaves it undecided, the run
+        is made again without digests and compared with the reference's full outputs. A
+        ``checker`` runs in the sandbox and gets the input it judges.
+        """
+        if problem.comparison.mode == "checker":
+            return self._check(problem, actual, expected, None if which == "tests" else spec)
+        undecided = []
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            verdict = decide(a, e, problem.comparison)
+            if verdict is False:
+                return i, ""
+            if verdict is None:
+                undecided.append(i)
+        if not undecided:
+            return None
+        again = self.sandbox.run_untrusted(dataclasses.replace(spec, measure=False, digest=False))
+        if again.status is not RunStatus.ok or again.leftovers:  # ran before: this run is the candidate's
+            return undecided[0], f": the full-output rerun failed ({again.status.value})"
+        full = self.expected.full(problem, which)
+        for i in undecided:
+            if decide(again.outputs[i], full[i], problem.comparison) is not True:
+                return i, ""
+        return None
+
+    def _check(self, problem: Problem, actual: Sequence[Any], expected: Sequence[Any],
+               perf_spec: RunSpec | None) -> tuple[int, str] | None:
+        outcome = self.sandbox.run_untrusted(checker_spec(problem, actual, expected, perf_spec))
+        if outcome.status is not RunStatus.ok:  # the checker failed on this output: it is not accepted
+            return 0, f": the checker failed ({outcome.exception or outcome.status.value}: {outcome.message[:100]})"
+        for i, verdict in enumerate(outcome.outputs):
+            if verdict is not True:
+                return i, ""
+        return None

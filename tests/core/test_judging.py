@@ -1,0 +1,129 @@
+"""Judging as EvalPlus judges (issue 9): whatever an output's size, a digest never changes a
+verdict; big ints, long strings and large outputs are judged correctly; int/float equality
+and tolerances hold on huge outputs; checkers see their inputs; MBPP+'s own rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reward_service.datasets.mbppplus import load_mbppplus
+from reward_service.problem import Problem
+from reward_service.results import ScoreOptions
+from reward_service.sandbox import wire
+from reward_service.scoring import Scorer
+from reward_service.verdict import Verdict
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+CORRECT = ScoreOptions(measure=False)
+
+
+def fence(code: str) -> str:
+    return f"```python\n{code}```"
+
+
+def verdicts(scorer: Scorer, problem: Problem, *codes: str) -> list[Verdict]:
+    group = scorer.score_group(problem, [fence(c) for c in codes], CORRECT)
+    return [r.verdict for r in group.results]
+
+
+def test_huge_output_int_float_equality_is_judged_in_full(scorer: Scorer) -> None:
+    """Over 20,000 items the sandbox sends a digest; 2 == 2.0 still holds (the digests
+    differ, so the outputs are compared in full) and a real difference still fails."""
+    n = wire.DIGEST_OVER + 5
+    problem = Problem(id="t/halves", entry_point="f", reference=f"def f(k):\n    return [i * 2.0 for i in range({n})]\n",
+                      tests=[{"args": [1]}])
+    ints = f"def f(k):\n    return [i * 2 for i in range({n})]\n"
+    same = f"def f(k):\n    return [float(i + i) for i in range({n})]\n"
+    off_by_one = f"def f(k):\n    return [i * 2.0 for i in range({n - 1})] + [1.0]\n"
+    assert verdicts(scorer, problem, ints, same, off_by_one) == [Verdict.passed, Verdict.passed, Verdict.wrong_answer]
+
+
+def test_huge_output_within_atol_passes(scorer: Scorer) -> None:
+    n = wire.DIGEST_OVER * 2
+    problem = Problem(id="t/thirds", entry_point="f", reference=f"def f(k):\n    return [i / 3 for i in range({n})]\n",
+                      tests=[{"args": [1]}], comparison={"mode": "float", "atol": 1e-9})
+    close = f"def f(k):\n    return [i / 3 + 1.1e-16 * (i % 2) for i in range({n})]\n"
+    far = f"def f(k):\n    return [i / 3 + 1e-6 * (i == 7) for i in range({n})]\n"
+    assert verdicts(scorer, problem, close, far) == [Verdict.passed, Verdict.wrong_answer]
+
+
+def test_long_strings_are_digested_and_judged(scorer: Scorer) -> None:
+    size = wire.DIGEST_STR_OVER * 3
+    problem = Problem(id="t/long", entry_point="f", reference=f"def f(c):\n    return c * {size}\n",
+                      tests=[{"args": ["a"]}, {"args": ["é"]}])
+    same = f"def f(c):\n    return ''.join([c] * {size})\n"
+    short = f"def f(c):\n    return c * {size - 1}\n"
+    assert verdicts(scorer, problem, same, short) == [Verdict.passed, Verdict.wrong_answer]
+    out = wire.dumps_output("x" * size)
+    assert len(out) < 200 and "__digest__" in out  # what makes 147 MB of strings cheap to carry
+    assert "__digest__" not in wire.dumps_output("x" * size, digest=False)
+
+
+def test_big_ints_past_the_decimal_limit(scorer: Scorer) -> None:
+    """Python refuses int <-> str past 4,300 digits; outputs and counts must not depend on it."""
+    problem = Problem(id="t/pow", entry_point="f", reference="def f(n):\n    return 7 ** n\n",
+                      tests=[{"args": [10]}, {"args": [20000]}], performance={"inputs": [{"args": [30000]}]})
+    right = "def f(n):\n    r = 1\n    for _ in range(n):\n        r *= 7\n    return r\n"
+    wrong = "def f(n):\n    return 7 ** n + (n > 100)\n"
+    group = scorer.score_group(problem, [fence(right), fence(wrong)], ScoreOptions())
+    assert [r.verdict for r in group.results] == [Verdict.passed, Verdict.wrong_answer]
+    assert group.results[0].instructions
+
+
+def test_checker_reads_the_input_on_every_kind_of_input(scorer: Scorer) -> None:
+    """A checker judging by the input gets it on tests, explicit and generated performance inputs."""
+    checker = "def check(inp, expected, actual):\n    (n,) = inp['args']\n    return sorted(actual) == list(range(n))\n"
+    problem = Problem(
+        id="t/perm", entry_point="f", reference="def f(n):\n    return list(range(n))\n",
+        tests=[{"args": [3]}, {"args": [5]}], comparison={"mode": "checker", "checker": checker},
+        performance={"inputs": [{"args": [50]}], "generator": "def generate(scale, seed):\n    return {'args': [scale]}\n",
+                     "scale": 40},
+    )
+    reverse = "def f(n):\n    return list(range(n))[::-1]\n"
+    short = "def f(n):\n    return list(range(n - 1 if n > 10 else n))\n"
+    group = scorer.score_group(problem, [fence(reverse), fence(short)], ScoreOptions())
+    assert [r.verdict for r in group.results] == [Verdict.passed, Verdict.wrong_answer], group.results[1].diagnostic
+    assert group.results[1].diagnostic.perf_input_index == 0
+
+
+def test_reference_over_the_output_limit_is_an_invalid_problem(scorer: Scorer, settings: object) -> None:
+    """A reference whose outputs exceed the documented output limit: a problem error with a
+    clear message, not a sandbox_error per response."""
+    big = 200 << 20  # over sandbox.max_output_bytes (128 MB)
+    problem = Problem(id="t/flood", entry_point="f", reference=f"def f(k):\n    return bytes({big})\n",
+                      tests=[{"args": [1]}], limits={"memory_mb": 2048})
+    group = scorer.score_group(problem, [fence("def f(k):\n    return b''\n")], CORRECT)
+    assert group.results[0].verdict is Verdict.invalid_problem
+    assert group.error is not None and "output limit" in group.error.message and "t/flood" in group.error.message
+
+
+@pytest.fixture(scope="module")
+def mbpp() -> dict[str, Problem]:
+    return {p.id: p for p in load_mbppplus(DATA)}
+
+
+def test_mbpp_set_tasks_ignore_order(scorer: Scorer, mbpp: dict[str, Problem]) -> None:
+    problem = mbpp["Mbpp/2"]  # similar_elements: EvalPlus compares set(out) == set(exp)
+    reordered = "def similar_elements(a, b):\n    return tuple(sorted(set(a) & set(b), reverse=True))\n"
+    wrong = "def similar_elements(a, b):\n    return tuple(set(a) | set(b))\n"
+    assert verdicts(scorer, problem, reordered, wrong) == [Verdict.passed, Verdict.wrong_answer]
+
+
+def test_mbpp_558_special_oracle(scorer: Scorer, mbpp: dict[str, Problem]) -> None:
+    problem = mbpp["Mbpp/558"]  # digit distance: zero-padding the shorter number is accepted too
+    padded = ("def digit_distance_nums(a, b):\n    x, y = str(a), str(b)\n    n = max(len(x), len(y))\n"
+              "    x, y = x.zfill(n), y.zfill(n)\n    return sum(abs(int(p) - int(q)) for p, q in zip(x, y))\n")
+    wrong = "def digit_distance_nums(a, b):\n    return abs(a - b)\n"
+    assert verdicts(scorer, problem, problem.reference or "", padded, wrong) == [
+        Verdict.passed, Verdict.passed, Verdict.wrong_answer]
+
+
+def test_mbpp_581_special_oracle(scorer: Scorer, mbpp: dict[str, Problem]) -> None:
+    problem = mbpp["Mbpp/581"]  # surface area: "height" read as the perpendicular height is accepted too
+    perpendicular = ("import math\ndef surface_Area(b, h):\n    s = math.sqrt((b / 2) ** 2 + h ** 2)\n"
+                     "    return round(b * b + 2 * b * s)\n")
+    wrong = "def surface_Area(b, s):\n    return b * s\n"
+    assert verdicts(scorer, problem, problem.reference or "", perpendicular, wrong) == [
+        Verdict.passed, Verdict.passed, Verdict.wrong_answer]
