@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--sample", action="store_true", help="score the bundled sample batch")
     score.add_argument("--round", type=int, default=None, help="round rewards to k decimals")
     score.add_argument("--aggregate", choices=["sum", "max", "mean"], default="sum")
-    score.add_argument("--meter", choices=["auto", "perf", "callgrind"], default=None)
+    score.add_argument("--meter", choices=["auto", "perf", "qemu", "callgrind"], default=None)
     score.add_argument("--no-measure", action="store_true", help="correctness only")
     score.set_defaults(func=cmd_score)
     serve = sub.add_parser("serve", help="run the HTTP API")

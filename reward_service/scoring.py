@@ -27,7 +27,8 @@ from typing import Any
 from .compare import CHECKER_SETUP, CHECKER_WRAPPER, checker_expr, outputs_match
 from .errors import InfrastructureError, InvalidProblem, MeterUnavailable, SandboxError
 from .extract import Extraction, code_digest, defines_entry, parse_code, triage
-from .meter import CallgrindMeter, HardwareMeter, Meter, build_extension
+from .meter import CallgrindMeter, HardwareMeter, Meter, QemuMeter, build_extension, build_plugin, probe_qemu
+from .meter.identity import resolve_backend
 from .problem import EntryPoint, Problem
 from .results import Aggregate, Diagnostic, GroupResult, GroupSummary, Measurement, ResponseResult, ScoreOptions
 from .reward import aggregate_counts, apply_rounding, reward_for, score_of
@@ -41,17 +42,24 @@ log = logging.getLogger(__name__)
 
 
 def make_meter(settings: Settings) -> tuple[Meter, Any]:
-    """The meter the settings ask for, and the native helper it needs. ``auto``: perf, else callgrind."""
+    """The meter the settings ask for, and the native helper it needs.
+
+    ``auto``: hardware counters, else QEMU with the counting plugin, else callgrind
+    (``meter.identity.choose_auto``, which logs the choice and why). An explicit backend
+    that cannot work here raises MeterUnavailable, saying why.
+    """
     python = settings.sandbox.python
-    extension = build_extension(python, settings.data_dir / "native")
-    choice = settings.meter.backend
-    if choice in ("auto", "perf"):
-        try:
-            return HardwareMeter(python, extension), extension
-        except MeterUnavailable as exc:
-            if choice == "perf":
-                raise
-            log.info("hardware counters unavailable (%s); using callgrind", exc.message)
+    native = settings.data_dir / "native"
+    extension = build_extension(python, native)
+    choice = resolve_backend(settings)
+    if choice == "perf":
+        return HardwareMeter(python, extension), extension
+    if choice == "qemu":
+        plugin = build_plugin(native)
+        reason = probe_qemu(python, plugin, settings.meter.qemu)
+        if reason is not None:
+            raise MeterUnavailable(reason)
+        return QemuMeter(plugin, settings.meter.qemu), extension
     return CallgrindMeter(settings.meter.valgrind), extension
 
 
