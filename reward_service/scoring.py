@@ -65,13 +65,15 @@ def make_meter(settings: Settings) -> tuple[Meter, Any]:
 
 def make_sandbox(settings: Settings) -> Sandbox:
     if settings.sandbox.backend == "docker":
-        # Counts are taken inside the sandbox image (its valgrind and its meter helper), so
-        # the worker's host needs neither; containers have no hardware counters.
-        from .sandbox.docker_backend import ContainerCallgrindMeter, DockerSandbox
+        # Counts are taken inside the sandbox image (its qemu-user or valgrind, its plugin and
+        # meter helper), so the worker's host needs none of them; containers have no
+        # hardware counters, so auto means QEMU there (meter.identity says the same).
+        from .sandbox.docker_backend import ContainerCallgrindMeter, DockerSandbox, container_qemu_meter
 
         if settings.meter.backend == "perf":
-            raise MeterUnavailable("the docker backend counts with callgrind; set REWARD_METER__BACKEND=callgrind")
-        return DockerSandbox(settings, ContainerCallgrindMeter())
+            raise MeterUnavailable("the docker backend counts with qemu or callgrind; set REWARD_METER__BACKEND")
+        meter: Meter = ContainerCallgrindMeter() if settings.meter.backend == "callgrind" else container_qemu_meter()
+        return DockerSandbox(settings, meter)
     meter, extension = make_meter(settings)
     from .sandbox.embedded import EmbeddedSandbox
 

@@ -17,5 +17,6 @@
 #define RS_MARK_SEAL 1  /* a3: nonce, a4: RLIMIT_AS for the run (0: none); installs the filter */
 #define RS_MARK_OPEN 2  /* a3: nonce: the count starts */
 #define RS_MARK_CLOSE 3 /* a3: nonce: the count stops; written at the process's exit */
+#define RS_MARK_EXIT 4  /* a3: nonce, a4: exit code: write the count and end the process now */
 
 #endif

@@ -615,6 +615,8 @@ static int fresh_count_dir(const char *dir) {
             }                                                                                   \
             Py_RETURN_NONE;                                                                     \
         }                                                                                       \
+        if (metered == METER_QEMU)                                                              \
+            mark(RS_MARK_EXIT, (unsigned long long)(code));                                     \
         _exit(code);                                                                            \
     } while (0)
 

@@ -53,6 +53,7 @@ def test_plugin_counts_only_an_ordered_sealed_region_of_one_process(settings: Se
     assert big is not None and 1.9 < big / plain < 2.1
     _, _, early = _count(plugin, markers, "early-close", tmp_path)
     assert early == plain  # a second open/close after the close changes nothing
+    assert _count(plugin, markers, "exit-marker", tmp_path)[2] == plain  # written by the exit marker
     for forged in ("wrong-nonce", "unsealed"):
         assert _count(plugin, markers, forged, tmp_path)[1] == []  # no count at all
 

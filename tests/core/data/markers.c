@@ -56,5 +56,7 @@ int main(int argc, char **argv) {
     }
     mark(RS_MARK_CLOSE, 7, 0);
     work(100000);  /* after the close: not counted */
+    if (strcmp(s, "exit-marker") == 0)
+        mark(RS_MARK_EXIT, 7, 0);  /* the count is written here, and the process ends */
     _exit(0);
 }
