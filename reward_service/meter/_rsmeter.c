@@ -8,7 +8,10 @@
  * the candidate's module, its calls and the copies, and nothing of interpreter start-up
  * or input decoding. Further calls are refused (a candidate that stops the count early
  * makes the harness's own stop() fail), and the flags are inherited by forked children.
- * Outside valgrind the client requests are no-ops.
+ * Outside valgrind the client requests are no-ops. Under QEMU user mode (the qemu meter)
+ * the region is marked instead by marker system calls that the counting plugin (_rsqemu.c)
+ * sees (_rsmarker.h); the run's seccomp filter (_rsseccomp.h) is then installed by the
+ * plugin on the host process, since QEMU refuses a guest's.
  *
  * The hardware-counter path (perf_event_open) is used by the zygote, never by the
  * measured process: the counter is opened for the child's pid from the parent, so the

@@ -1,7 +1,7 @@
 """The in-sandbox harness: a zygote that forks one fresh process per run (standard library only).
 
     host (trusted)  --frames on stdin/stdout-->  zygote (sandbox, native)
-                                                   └─ template (maybe under valgrind)
+                                                   └─ template (maybe under valgrind or QEMU)
                                                       └─ fork → run child: builds its input,
                                                          then _rsmeter.run (C): arms, counts
                                                          the candidate, writes one frame, exits
