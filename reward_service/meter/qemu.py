@@ -12,22 +12,30 @@ entered. The counted region has the callgrind meter's semantics exactly:
   plugin accepts seal, open and close only once each and in order, with the seal's nonce;
 * the count is the counter's growth between open and close, so a forked run starts from
   zero whatever its template counted (the counter is copied on fork, like callgrind's state);
-* the count is written at the run's exit as ``qemu.<pid>`` into the count directory the
-  native tail made afresh after the close, and read by ``protocol.read_count``;
+* the count is written at the run's end as ``qemu.<pid>`` into the count directory the
+  native tail made afresh after the close, and read by ``protocol.read_count``: the
+  region's last step is an *exit* marker, on which the plugin writes the count and ends
+  the process (QEMU's own exit path flushes every translated block: ~6 ms a run); a run
+  killed by a signal writes nothing, as under callgrind;
 * QEMU refuses a guest's seccomp filter (``PR_SET_SECCOMP`` gives EINVAL) and ignores a
   guest's memory rlimits, so at the region's *seal* (before arming) the plugin installs the
   run's filter (``_rsseccomp.h``, the same one) on the host process, every thread of it,
   where it applies to the real system calls QEMU makes for the candidate, and sets the
-  run's ``RLIMIT_AS`` there; the run checks the filter is in place before it arms.
+  run's ``RLIMIT_AS`` there; the run checks the filter is in place before it arms. QEMU
+  also refuses ``PR_SET_CHILD_SUBREAPER``: the plugin makes the template one at start.
+
+QEMU presents the guest a fixed CPU model (``CPU_MODEL``), chosen so that glibc picks the
+same string and memory routines as under callgrind; the counts then do not depend on the
+host's CPU either.
 
 Per block or per instruction (measured with ``bench/meters_compare.py granularity``, see
 ``bench/results/qemu-meter.md``): an inline add per instruction is exact even for a block
-left early (a fault, a signal), but costs ~1.6x the CPU of one add per block. A block is
-left early only by a fault or an asynchronous exit, which CPython's interpreter loop does
-not take in normal running (a system call ends its block), and both ways are deterministic
-for a given program and input: the counts differ from per-instruction counts by ~1e-5 and
-from callgrind's by ~1e-5 (start-up), repeat bit for bit, and order solutions the same.
-So the meter counts per block; ``granularity="insn"`` is kept for checks.
+left early (a fault, a signal), but cost 1.24-1.48x the CPU of one add per block on the
+metered throughput batch. Blocks left early made per-block counts at most 1e-4 above
+per-instruction ones there, deterministically (spread 0 over 10 repeats), and both are as
+close to callgrind's counts as to each other (1e-5 to 1e-3): the order of solutions and
+the contrast do not change. So the meter counts per block; ``granularity="insn"`` stays
+for checks.
 
 Threads: each guest thread is a host thread and the adds are not atomic, so two threads
 running guest code at the same instant could lose an add; CPython's GIL lets one run
