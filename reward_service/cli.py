@@ -224,7 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--sample", action="store_true", help="score the bundled sample batch")
     score.add_argument("--round", type=int, default=None, help="round rewards to k decimals")
     score.add_argument("--aggregate", choices=["sum", "max", "mean"], default="sum")
-    score.add_argument("--meter", choices=["auto", "perf", "callgrind"], default=None, help="REWARD_METER__BACKEND")
+    score.add_argument("--meter", choices=["auto", "perf", "qemu", "callgrind"], default=None,
+                       help="REWARD_METER__BACKEND")
     score.add_argument("--no-measure", action="store_true", help="correctness only")
     score.add_argument("--data-dir", type=Path, help="caches and the built helper (REWARD_DATA_DIR)")
     score.add_argument("--concurrency", type=int, help="parallel sandbox runs (REWARD_SANDBOX__CONCURRENCY)")

@@ -130,7 +130,7 @@ def add_perf_commands(sub: Any) -> None:
         p.add_argument("--evalperf", nargs="*", default=None, metavar="TASK",
                        help="the bundled EvalPerf tasks (all, or those named) with their clusters")
         p.add_argument("--ids", nargs="*", help="only these problem ids")
-        p.add_argument("--meter", choices=["auto", "perf", "callgrind"], default=None)
+        p.add_argument("--meter", choices=["auto", "perf", "qemu", "callgrind"], default=None)
         p.set_defaults(func=func)
         if name == "calibrate":
             p.add_argument("--target", type=int, default=None,

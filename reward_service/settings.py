@@ -25,7 +25,7 @@ __all__ = [
     "MeterBackendName",
 ]
 
-MeterBackendName = Literal["auto", "perf", "callgrind"]
+MeterBackendName = Literal["auto", "perf", "qemu", "callgrind"]
 
 
 class SandboxSettings(BaseModel):
@@ -53,9 +53,12 @@ class SandboxSettings(BaseModel):
 
 class MeterSettings(BaseModel):
     backend: MeterBackendName = Field(
-        default="auto", description="auto: hardware counters when the host has them, else callgrind."
+        default="auto",
+        description="auto: hardware counters when the host has them, else QEMU user mode with the counting "
+        "plugin when qemu-user is installed, else callgrind.",
     )
     valgrind: str = Field(default="valgrind")
+    qemu: str = Field(default="", description="QEMU user-mode emulator (default: qemu-<machine> on PATH).")
     hash_seed: int = Field(default=0, ge=0, description="PYTHONHASHSEED of metered runs (determinism).")
 
 

@@ -9,7 +9,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 need=()
 # python3-sortedcontainers: LeetCode problems import it in their setup code (sandbox interpreter)
-for pkg in bubblewrap valgrind python3 python3-dev python3-sortedcontainers gcc redis-server util-linux; do
+# qemu-user: the qemu meter (QEMU user mode + the counting plugin, built at first use)
+for pkg in bubblewrap valgrind qemu-user python3 python3-dev python3-sortedcontainers gcc redis-server util-linux; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -8,7 +8,10 @@
  * the candidate's module, its calls and the copies, and nothing of interpreter start-up
  * or input decoding. Further calls are refused (a candidate that stops the count early
  * makes the harness's own stop() fail), and the flags are inherited by forked children.
- * Outside valgrind the client requests are no-ops.
+ * Outside valgrind the client requests are no-ops. Under QEMU user mode (the qemu meter)
+ * the region is marked instead by marker system calls that the counting plugin (_rsqemu.c)
+ * sees (_rsmarker.h); the run's seccomp filter (_rsseccomp.h) is then installed by the
+ * plugin on the host process, since QEMU refuses a guest's.
  *
  * The hardware-counter path (perf_event_open) is used by the zygote, never by the
  * measured process: the counter is opened for the child's pid from the parent, so the
@@ -458,7 +461,8 @@ static PyObject *rs_warm_template(PyObject *self, PyObject *args) {
  *              the zygote receives is the candidate's doing (see harness.py)
  *   prelude    the module's leading standard-library imports (runner.split_prelude):
  *              binding names of modules the template has imported, not the algorithm
- *   open       CALLGRIND_TOGGLE_COLLECT (metered runs)
+ *   seal       the run's seccomp filter (under QEMU: installed by the plugin on the host)
+ *   open       CALLGRIND_TOGGLE_COLLECT, or the QEMU plugin's open marker (metered runs)
  *   candidate  the module, the entry point on every input, the output encoder, and a
  *              snapshot of each output (marshal, or the plain-sequence copy); a failure's
  *              message (its __str__ is the candidate's code) is taken here too
@@ -471,90 +475,48 @@ static PyObject *rs_warm_template(PyObject *self, PyObject *args) {
  * is never released), no trace or profile hook (no Python call is made). So no work done
  * after the close is the candidate's, and nothing it planted can change the frame.
  */
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
+#include "_rsseccomp.h"
+#include "_rsmarker.h"
 #include <stddef.h>
 #include <sys/random.h>
 #include <marshal.h>
 
 static int ran = 0;
 
-/* The system calls a run may not make, whatever it runs (the filter is inherited by every
- * thread and cannot be removed). Process creation is refused so that every instruction of
- * a run happens in the one process whose count is read: a process killed by a signal (an
- * rlimit, say) writes no count, so work hidden in a child could never be accounted for.
- * The rest are ways to reach other processes, the kernel's shared state (System V and
- * POSIX message IPC survive a run in the sandbox's IPC namespace) or new namespaces.
- * tkill stays allowed: valgrind signals its own threads with it (a thread blocked in a
- * system call would otherwise hang the run's exit); only native code could aim it
- * elsewhere, and the policy refuses native code. */
-#define DENY(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM)
-/* allowed only when argument 0 is this process (or 0, "myself", where self0 is set) */
-#define SELF_ONLY(nr, self, self0)                                                             \
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 5),                                           \
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),                 \
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (self), 2, 0),                                        \
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (self0) ? 0u : (self), 1, 0),                           \
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),                                       \
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+/* How a run is counted: metered is 0 (not counted), 1 (valgrind: client requests) or 2
+ * (QEMU user mode: marker system calls to the counting plugin, _rsmarker.h). */
+#define METER_CALLGRIND 1
+#define METER_QEMU 2
+static uint64_t mark_nonce;
 
-#if defined(__x86_64__)
-#define RS_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define RS_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
+static long mark(long op, unsigned long long arg) {
+    return syscall(RS_MARK_NR, RS_MARK_MAGIC, op, mark_nonce, arg);
+}
 
-static int install_seccomp(void) {
-#ifndef RS_AUDIT_ARCH
-    errno = ENOSYS;
-    return -1;
-#else
-    unsigned self = (unsigned)getpid();
-    struct sock_filter filter[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RS_AUDIT_ARCH, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-#if defined(__x86_64__)
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1),  /* the x32 ABI */
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-        DENY(SYS_fork), DENY(SYS_vfork),
-#endif
-        /* clone: threads only (CLONE_THREAD); clone3 cannot be inspected: ENOSYS makes libc
-         * fall back to clone */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x00010000u /* CLONE_THREAD */, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-#ifdef SYS_clone3
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-#endif
-        DENY(SYS_execve), DENY(SYS_execveat), DENY(SYS_ptrace), DENY(SYS_process_vm_readv),
-        DENY(SYS_process_vm_writev), DENY(SYS_perf_event_open), DENY(SYS_bpf), DENY(SYS_userfaultfd),
-        DENY(SYS_io_uring_setup), DENY(SYS_io_uring_enter), DENY(SYS_io_uring_register),
-        DENY(SYS_keyctl), DENY(SYS_add_key), DENY(SYS_request_key), DENY(SYS_unshare), DENY(SYS_setns),
-        DENY(SYS_mount), DENY(SYS_umount2), DENY(SYS_pivot_root), DENY(SYS_chroot), DENY(SYS_personality),
-        DENY(SYS_shmget), DENY(SYS_shmat), DENY(SYS_shmctl), DENY(SYS_semget), DENY(SYS_semop),
-        DENY(SYS_semctl), DENY(SYS_msgget), DENY(SYS_msgsnd), DENY(SYS_msgrcv), DENY(SYS_msgctl),
-        DENY(SYS_mq_open), DENY(SYS_mq_unlink), DENY(SYS_kcmp), DENY(SYS_name_to_handle_at),
-        DENY(SYS_open_by_handle_at), DENY(SYS_pidfd_open), DENY(SYS_pidfd_send_signal),
-        DENY(SYS_pidfd_getfd), DENY(SYS_setpgid), DENY(SYS_setsid),
-        DENY(SYS_fanotify_init), DENY(SYS_move_mount), DENY(SYS_open_tree), DENY(SYS_fsopen),
-        SELF_ONLY(SYS_kill, self, 0),
-        SELF_ONLY(SYS_tgkill, self, 0),
-        SELF_ONLY(SYS_rt_sigqueueinfo, self, 0),
-        SELF_ONLY(SYS_rt_tgsigqueueinfo, self, 0),
-        SELF_ONLY(SYS_prlimit64, self, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = {(unsigned short)(sizeof(filter) / sizeof(filter[0])), filter};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+/* Seal the run: its seccomp filter (and under QEMU its address-space limit, which QEMU
+ * does not apply for a guest). Under QEMU the plugin installs the filter on the host
+ * process; the run checks that it did (personality(0xffffffff) only reads, and the filter
+ * refuses it) and fails before arming if not. 0, or -1 with errno set. */
+static int seal(int metered, unsigned long long mem_limit) {
+    if (metered != METER_QEMU)
+        return rs_install_seccomp(0);
+    if (getrandom(&mark_nonce, sizeof(mark_nonce), 0) != (ssize_t)sizeof(mark_nonce))
         return -1;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
-#endif
+    mark(RS_MARK_SEAL, mem_limit);
+    errno = 0;
+    if (syscall(SYS_personality, 0xffffffffUL) != -1 || errno != EPERM) {
+        errno = ENOTSUP;
+        return -1;
+    }
+    return 0;
+}
+
+/* Open (on = 1) or close (on = 0) the count. */
+static void count_switch(int metered, int on) {
+    if (metered == METER_CALLGRIND)
+        CALLGRIND_TOGGLE_COLLECT;
+    else if (metered == METER_QEMU)
+        mark(on ? RS_MARK_OPEN : RS_MARK_CLOSE, 0);
 }
 
 /* A snapshot of one output that nothing can change later: ("V", scalar), (tag, tuple) for
@@ -637,11 +599,14 @@ static int fresh_count_dir(const char *dir) {
     return mkdir(dir, 0700);
 }
 
-/* run(code, ns, owner, method, calls, encoder, dumps, result_fd, arm_fd, metered, count_dir)
+/* run(code, ns, owner, method, calls, encoder, dumps, result_fd, arm_fd, metered, count_dir
+ *     [, prelude, mem_limit])
  *   code: the candidate's compiled module; ns: its globals (a dict); owner: the name of
  *   the entry function, or of its class when method is a str; calls: a list of
  *   (args tuple, kwargs dict); encoder: the problem's trusted output encoder or None;
- *   dumps: the wire encoder for outputs marshal refuses. Never returns. */
+ *   dumps: the wire encoder for outputs marshal refuses; metered: 0, 1 (callgrind) or
+ *   2 (qemu); mem_limit: the run's RLIMIT_AS, which under QEMU the plugin sets on the
+ *   host (0: none). Never returns. */
 /* The end of a region: the process ends (a dry run, warming the template, returns). */
 #define FINISH(code)                                                                            \
     do {                                                                                        \
@@ -653,16 +618,23 @@ static int fresh_count_dir(const char *dir) {
             }                                                                                   \
             Py_RETURN_NONE;                                                                     \
         }                                                                                       \
+        if (metered == METER_QEMU)                                                              \
+            mark(RS_MARK_EXIT, (unsigned long long)(code));                                     \
         _exit(code);                                                                            \
     } while (0)
 
 static PyObject *region(PyObject *args, int dry) {
     PyObject *code, *ns, *owner_name, *method, *calls, *encoder, *dumps, *prelude = Py_None;
     int result_fd, arm_fd, metered;
+    unsigned long long mem_limit = 0;
     const char *count_dir;
-    if (!PyArg_ParseTuple(args, "OO!UOO!OOiipz|O", &code, &PyDict_Type, &ns, &owner_name, &method, &PyList_Type,
-                          &calls, &encoder, &dumps, &result_fd, &arm_fd, &metered, &count_dir, &prelude))
+    if (!PyArg_ParseTuple(args, "OO!UOO!OOiiiz|OK", &code, &PyDict_Type, &ns, &owner_name, &method, &PyList_Type,
+                          &calls, &encoder, &dumps, &result_fd, &arm_fd, &metered, &count_dir, &prelude, &mem_limit))
         return NULL;
+    if (metered < 0 || metered > METER_QEMU) {
+        PyErr_SetString(PyExc_ValueError, "metered: 0, 1 (callgrind) or 2 (qemu)");
+        return NULL;
+    }
     /* code: a code object, or the exception compiling it raised (the candidate's error) */
     if (!PyCode_Check(code) && !PyExceptionInstance_Check(code)) {
         PyErr_SetString(PyExc_TypeError, "code: a code object");
@@ -682,7 +654,7 @@ static PyObject *region(PyObject *args, int dry) {
         return NULL;
     PyObject_GC_UnTrack(results);  /* gc.get_objects() does not hand it to the candidate */
     Py_INCREF(calls);  /* never released: the candidate may have planted finalizers in them */
-    if (!dry && install_seccomp() != 0)
+    if (!dry && seal(metered, mem_limit) != 0)
         return PyErr_SetFromErrno(PyExc_OSError);
     /* armed: from here on nothing goes back to Python, and every outcome is the candidate's */
     if (!dry && arm_fd >= 0) {
@@ -700,7 +672,7 @@ static PyObject *region(PyObject *args, int dry) {
         prelude_ok = done_prelude != NULL;
     }
     if (metered && !dry)
-        CALLGRIND_TOGGLE_COLLECT;
+        count_switch(metered, 1);
     /* ---- counted from here */
     PyObject *fn = NULL;
     PyObject *module = NULL;
@@ -767,7 +739,7 @@ static PyObject *region(PyObject *args, int dry) {
     PyGC_Disable();
     /* ---- counted until here */
     if (metered && !dry)
-        CALLGRIND_TOGGLE_COLLECT;
+        count_switch(metered, 0);
     int blocked = metered && fresh_count_dir(count_dir) != 0;
     PyObject *index = strcmp(status, "ok") == 0 ? Py_None : PyLong_FromSsize_t(done);
     PyObject *frame = Py_BuildValue("(sOOOOi)", status, strcmp(status, "ok") == 0 ? results : Py_None, exc_name,

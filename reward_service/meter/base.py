@@ -8,6 +8,10 @@ same way on every backend. Backends:
 * ``callgrind`` (software, exact): the template runs under ``valgrind --tool=callgrind``;
   the run opens and closes collection in native code, and its count file is written at
   its exit into a directory the native tail made afresh; the zygote reads it.
+* ``qemu`` (software, exact, several times cheaper than callgrind): the template runs under
+  QEMU user mode with a counting plugin; the run opens and closes the count in native code
+  by marker system calls the plugin sees, and the plugin writes the count file at the run's
+  exit into the same fresh directory (``qemu.py``).
 * ``perf`` (hardware counters): the template opens a user-space instruction counter on the
   child (inherited by its threads) and reports its value.
 """
@@ -15,6 +19,7 @@ same way on every backend. Backends:
 from __future__ import annotations
 
 import abc
+from pathlib import Path
 from typing import Any
 
 __all__ = ["Meter", "Reading"]
@@ -33,12 +38,17 @@ class Reading:
 class Meter(abc.ABC):
     #: backend name, part of every result cache key
     name: str
-    #: harness mode: "callgrind" or "perf"
+    #: harness mode: "callgrind", "qemu" or "perf"
     mode: str
 
     @abc.abstractmethod
-    def command_prefix(self, count_dir: str) -> list[str]:
-        """What to put before the interpreter when starting a metering template."""
+    def command_prefix(self, count_dir: str, harness_dir: str) -> list[str]:
+        """What to put before the interpreter when starting a metering template
+        (``harness_dir``: where the harness and :meth:`files` are, as the sandbox sees them)."""
+
+    def files(self) -> dict[str, Path]:
+        """Files the sandbox must carry next to the harness (name there -> path here)."""
+        return {}
 
     def read(self, report: dict[str, Any]) -> Reading:
         """The count of the run described by the zygote's ``report``."""

@@ -31,7 +31,7 @@ class CallgrindMeter(Meter):
             raise MeterUnavailable(f"{valgrind} not found (apt-get install valgrind)")
         self.valgrind = path
 
-    def command_prefix(self, count_dir: str) -> list[str]:
+    def command_prefix(self, count_dir: str, harness_dir: str) -> list[str]:
         return [
             self.valgrind,
             "--tool=callgrind",

@@ -56,5 +56,5 @@ class HardwareMeter(Meter):
         if reason is not None:
             raise MeterUnavailable(reason)
 
-    def command_prefix(self, count_dir: str) -> list[str]:
+    def command_prefix(self, count_dir: str, harness_dir: str) -> list[str]:
         return []

@@ -1,47 +1,66 @@
 """Which meter this service really measures with, and the tag every count carries.
 
-``auto`` is a wish, not a meter: it is resolved once per process (hardware counters when
-the host has them, else callgrind; the Docker backend always counts with callgrind). The
-resolved name, the sandbox image and the hash seed make the *environment tag*: result-cache
-keys, tasks and worker info carry it, so counts of different meters (or images, or seeds)
-are never reused for one another, and a worker refuses a task tagged for another
-environment instead of measuring it with the wrong meter.
+``auto`` is a wish, not a meter: it is resolved once per process, in the order of cost per
+count: hardware counters when the host has them, else QEMU user mode with the counting
+plugin when ``qemu-user`` runs here, else callgrind; the choice and why are logged. (The
+Docker backend counts inside its image: ``auto`` is QEMU there, which the image carries.)
+The resolved name, the sandbox image and the hash seed make the *environment tag*:
+result-cache keys, tasks and worker info carry it, so counts of different meters (or
+images, or seeds) are never reused for one another, and a worker refuses a task tagged for
+another environment instead of measuring it with the wrong meter.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+from pathlib import Path
 
 from ..errors import MeterUnavailable
 from ..settings import Settings
 from .hardware import probe
-from .native import build_extension
+from .native import build_extension, build_plugin
+from .qemu import probe_qemu
 
-__all__ = ["resolve_backend", "environment_tag"]
+__all__ = ["resolve_backend", "environment_tag", "choose_auto"]
 
 log = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=8)
-def _resolve(backend: str, sandbox: str, python: str, data_dir: str) -> str:
-    if sandbox == "docker" or backend in ("callgrind", "perf"):
-        return "callgrind" if sandbox == "docker" else backend
-    from pathlib import Path
-
+def choose_auto(python: str, data_dir: str, qemu: str = "") -> tuple[str, str]:
+    """(meter, why) for ``auto`` on this host: ``perf``, else ``qemu``, else ``callgrind``."""
+    native = Path(data_dir) / "native"
     try:
-        reason = probe(python, build_extension(python, Path(data_dir) / "native"))
+        perf_reason = probe(python, build_extension(python, native))
     except MeterUnavailable as exc:
-        reason = exc.message
-    if reason is None:
-        return "perf"
-    log.info("meter auto: callgrind (hardware counters unavailable: %s)", reason)
-    return "callgrind"
+        perf_reason = exc.message
+    if perf_reason is None:
+        return "perf", "hardware instruction counters work here"
+    try:
+        qemu_reason = probe_qemu(python, build_plugin(native), qemu)
+    except MeterUnavailable as exc:
+        qemu_reason = exc.message
+    if qemu_reason is None:
+        return "qemu", f"hardware counters unavailable ({perf_reason}); qemu-user with the counting plugin works"
+    return "callgrind", f"hardware counters unavailable ({perf_reason}); qemu unavailable ({qemu_reason})"
+
+
+@functools.lru_cache(maxsize=8)
+def _resolve(backend: str, sandbox: str, python: str, data_dir: str, qemu: str) -> str:
+    if sandbox == "docker":
+        return "callgrind" if backend == "callgrind" else "qemu"
+    if backend != "auto":
+        return backend
+    name, why = choose_auto(python, data_dir, qemu)
+    log.info("meter auto: %s (%s)", name, why)
+    return name
 
 
 def resolve_backend(settings: Settings) -> str:
-    """The meter a scorer built from ``settings`` counts with: ``perf`` or ``callgrind``."""
-    return _resolve(settings.meter.backend, settings.sandbox.backend, settings.sandbox.python, str(settings.data_dir))
+    """The meter a scorer built from ``settings`` counts with: ``perf``, ``qemu`` or ``callgrind``."""
+    return _resolve(settings.meter.backend, settings.sandbox.backend, settings.sandbox.python,
+                    str(settings.data_dir), settings.meter.qemu)
 
 
 def environment_tag(settings: Settings, meter: str | None = None) -> str:

@@ -13,10 +13,12 @@ directory is the only place a run can write (the zygote checks so at start). Eac
 of one container do not touch another). A container is replaced after
 ``docker_runs_per_container`` runs, after any anomaly (a run that was killed, hit a limit,
 left processes behind or left no result) and when its stream ends; the pool replaces
-containers that die. Callgrind counts are read inside the container by the zygote, as on
+containers that die. Counts are read inside the container by the zygote, as on
 the embedded backend, so the host shares no directory with the sandbox (a worker that
 itself runs in a container could not name host paths for bind mounts). Docker's default seccomp profile refuses
-``perf_event_open`` and ``personality(ADDR_NO_RANDOMIZE)``, so the meter is callgrind.
+``perf_event_open`` and ``personality(ADDR_NO_RANDOMIZE)``, so the meter is QEMU's (the
+image carries qemu-user and the counting plugin, built at image build time; ``auto``) or
+callgrind's (``REWARD_METER__BACKEND=callgrind``).
 """
 
 from __future__ import annotations
@@ -33,11 +35,12 @@ from typing import Any
 from ..errors import SandboxError
 from ..meter.base import Meter
 from ..meter.callgrind import CallgrindMeter
+from ..meter.qemu import QemuMeter
 from ..settings import Settings
 from .embedded import WARMUP
 from .zygote import Channel, PooledSandbox, Zygote, ZygotePool, slot_uid, zygote_environment
 
-__all__ = ["DockerSandbox", "ContainerCallgrindMeter", "SANDBOX_LABEL"]
+__all__ = ["DockerSandbox", "ContainerCallgrindMeter", "container_qemu_meter", "SANDBOX_LABEL"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,11 @@ class ContainerCallgrindMeter(CallgrindMeter):
 
     def __init__(self, valgrind: str = _VALGRIND) -> None:
         self.valgrind = valgrind
+
+
+def container_qemu_meter() -> QemuMeter:
+    """QEMU and its counting plugin inside the sandbox image (``/opt/rs/_rsqemu.so``)."""
+    return QemuMeter(None, f"/usr/bin/qemu-{os.uname().machine}")
 
 
 def _attach(client: Any, container_id: str) -> socket.socket:
@@ -190,9 +198,11 @@ class DockerSandbox(PooledSandbox):
             raise SandboxError(f"sandbox image {self.image} is missing (see sandbox_images/python/Dockerfile)") from exc
         except docker.errors.DockerException as exc:
             raise SandboxError(f"no Docker engine: {exc}") from exc
-        if meter is not None and meter.mode != "callgrind":
+        if meter is not None and meter.mode not in ("callgrind", "qemu"):
             log.info("meter %s is not available in containers (default seccomp); using callgrind", meter.name)
-        self.meter: Meter | None = ContainerCallgrindMeter() if meter is not None else None
+        # the image's own valgrind or qemu and plugin, whatever this host has
+        self.meter: Meter | None = None if meter is None else container_qemu_meter() if meter.mode == "qemu" \
+            else ContainerCallgrindMeter()
         self.meter_name = self.meter.name if self.meter else "none"
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._reap_orphans()
@@ -200,7 +210,7 @@ class DockerSandbox(PooledSandbox):
         self._plain = ZygotePool(lambda slot: self._start(slot, None), sb.docker_pool_size, "plain", None,
                                  runs_per_zygote=sb.docker_runs_per_container, limits=limits)
         self._metered = (
-            ZygotePool(lambda slot: self._start(slot, self.meter), sb.docker_pool_size, "callgrind", self.meter,
+            ZygotePool(lambda slot: self._start(slot, self.meter), sb.docker_pool_size, self.meter.mode, self.meter,
                        runs_per_zygote=sb.docker_runs_per_container, warmup=WARMUP, wall_factor=1.5,
                        limits=limits)
             if self.meter is not None else None

@@ -64,6 +64,8 @@ class EmbeddedSandbox(PooledSandbox):
             shutil.copy(_HERE / name, self._harness / name)
         if extension is not None:
             shutil.copy(extension, self._harness / "_rsmeter.so")
+        for name, path in (meter.files() if meter is not None else {}).items():
+            shutil.copy(path, self._harness / name)
         for path in self._harness.iterdir():
             path.chmod(0o644)
         self._harness.chmod(0o755)
@@ -81,7 +83,8 @@ class EmbeddedSandbox(PooledSandbox):
         """The zygote's command line and the (whole, explicit) environment it starts with."""
         isolated = self.settings.isolation == "bwrap"
         scratch_in = "/tmp" if isolated else str(scratch)
-        env = zygote_environment(meter, f"{scratch_in}/.rs-count", scratch_in, self.hash_seed, pidns=isolated)
+        env = zygote_environment(meter, f"{scratch_in}/.rs-count", scratch_in, self.hash_seed, pidns=isolated,
+                                 harness_dir="/opt/rs" if isolated else str(self._harness))
         python = [self.python, "-s", "-B"]
         setarch = [shutil.which("setarch") or "setarch", os.uname().machine, "-R"]
         if not isolated:

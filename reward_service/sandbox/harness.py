@@ -1,7 +1,7 @@
 """The in-sandbox harness: a zygote that forks one fresh process per run (standard library only).
 
     host (trusted)  --frames on stdin/stdout-->  zygote (sandbox, native)
-                                                   └─ template (maybe under valgrind)
+                                                   └─ template (maybe under valgrind or QEMU)
                                                       └─ fork → run child: builds its input,
                                                          then _rsmeter.run (C): arms, counts
                                                          the candidate, writes one frame, exits
@@ -364,11 +364,11 @@ def template(trig_r: int, resp_w: int, result_w: int, ready: tuple[int, int] | N
     candidate of a group.
     """
     keep = _ancestors()
-    if _rsmeter is not None:
+    if _rsmeter is not None and MODE != "qemu":  # QEMU refuses it; the qemu meter's plugin does it
         _rsmeter.set_subreaper()
     read, write, fork, wait4, pack, pipe, close = os.read, os.write, os.fork, os.wait4, STATUS.pack, os.pipe, os.close
     _preload()
-    if MODE == "callgrind":  # only valgrind translates code paths on first use
+    if MODE in ("callgrind", "qemu"):  # the meters that translate code paths on first use
         _warm()
     # Every descriptor a run must not keep (valgrind's own sit above 1024 and are refused).
     _TEMPLATE_FDS.extend(fd for fd in map(int, os.listdir("/proc/self/fd")) if 2 < fd < 1024)
@@ -547,9 +547,10 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
         report["exit"] = os.WEXITSTATUS(status)
     result = _unframe(bytes(buf), bool(armed), req.get("digest") is not False) if limit != "output" else None
     report["result"] = result
-    if MODE == "callgrind":
+    if MODE in ("callgrind", "qemu"):
         blocked = isinstance(result, dict) and result.get("count_blocked")
-        instructions, why = (None, "the run blocked its count directory") if blocked else read_count(COUNT_DIR, pid)
+        instructions, why = (None, "the run blocked its count directory") if blocked \
+            else read_count(COUNT_DIR, pid, MODE)
         if instructions is not None:
             report["instructions"] = instructions
         else:  # armed: the run itself could have caused it (blocked the directory, died early)

@@ -14,9 +14,10 @@ Every role speaks it: the host's pool (``zygote.py``), the zygote and its templa
   after the count is closed (see ``_rsmeter.run``). Everything on this channel after arming
   is the candidate's: malformed, deep or huge data is its failure, never the service's.
 
-Counts (callgrind): the run's process writes ``callgrind.out.<pid>`` at its exit into
-``COUNT_DIR``, a directory the native tail makes afresh after the count closed. The zygote
-reads it (:func:`read_count`); any other entry there means tampering.
+Counts (callgrind, qemu): the run's process writes ``callgrind.out.<pid>`` (valgrind) or
+``qemu.<pid>`` (the QEMU plugin) at its exit into ``COUNT_DIR``, a directory the native
+tail makes afresh after the count closed. The zygote reads it (:func:`read_count`); any
+other entry there means tampering.
 
 Decoding the candidate's snapshots never hashes a value it chose (a set of integers that
 all hash alike would take quadratic time to rebuild): sets and dicts are carried as
@@ -42,7 +43,7 @@ else:  # inside the sandbox: a sibling script
 
 __all__ = [
     "HDR", "MAX_FRAME", "MAX_HARNESS_FRAME", "STATUS", "COUNT_NAME", "read_exact", "read_frame", "write_frame",
-    "encode_frame", "read_count", "decode_result", "Reader",
+    "encode_frame", "read_count", "COUNT_FILES", "decode_result", "Reader",
 ]
 
 HDR = struct.Struct(">I")
@@ -54,6 +55,8 @@ MAX_HARNESS_FRAME = 64 << 10
 STATUS = struct.Struct(">iiddqqqqi")
 #: the count directory, inside the scratch directory
 COUNT_NAME = ".rs-count"
+#: the count file's name (before ``.<pid>``) per harness mode
+COUNT_FILES = {"callgrind": "callgrind.out", "qemu": "qemu"}
 _SUMMARY = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
 MAX_COUNT_FILE = 64 << 20
 
@@ -88,11 +91,12 @@ def write_frame(fd: int, obj: Any) -> None:
 
 
 # ---------------------------------------------------------------- counts
-def read_count(count_dir: str, pid: int) -> tuple[int | None, str | None]:
-    """The run's callgrind count from ``count_dir``: (count, None) or (None, why not).
+def read_count(count_dir: str, pid: int, mode: str = "callgrind") -> tuple[int | None, str | None]:
+    """The run's count from ``count_dir``: (count, None) or (None, why not).
 
-    Exactly one entry must be there, ``callgrind.out.<pid>``, a regular file: the native
-    tail made the directory empty after the count closed, and only callgrind wrote since.
+    Exactly one entry must be there, ``callgrind.out.<pid>`` (``qemu.<pid>`` in mode
+    ``qemu``), a regular file: the native tail made the directory empty after the count
+    closed, and only the meter wrote since. Both files hold a ``summary: <n>`` line.
     """
     try:
         names = os.listdir(count_dir)
@@ -100,7 +104,7 @@ def read_count(count_dir: str, pid: int) -> tuple[int | None, str | None]:
         return None, "no count directory (the run did not reach its end)"
     except OSError as exc:
         return None, f"count directory unreadable: {exc.strerror}"
-    expected = f"callgrind.out.{pid}"
+    expected = f"{COUNT_FILES[mode]}.{pid}"
     others = [n for n in names if n != expected]
     if others:
         return None, f"unexpected entries in the count directory: {sorted(others)[:3]!r}"
@@ -113,7 +117,7 @@ def read_count(count_dir: str, pid: int) -> tuple[int | None, str | None]:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_COUNT_FILE:
-            return None, "the count file is not a plain file of callgrind's"
+            return None, "the count file is not a plain file of the meter's"
         data = os.read(fd, MAX_COUNT_FILE)
     finally:
         os.close(fd)

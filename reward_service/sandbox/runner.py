@@ -35,7 +35,9 @@ except ImportError:  # pragma: no cover - depends on the image
 
 SCRATCH = os.environ.get("RS_SCRATCH", "/tmp")
 METER_DIR = os.path.join(SCRATCH, COUNT_NAME)  # the count directory: the policy keeps candidates out
-MODE = os.environ.get("RS_MODE", "plain")  # plain | callgrind | perf
+MODE = os.environ.get("RS_MODE", "plain")  # plain | callgrind | qemu | perf
+#: how _rsmeter.run counts a run of this mode (0: it does not; perf is counted by the zygote)
+METERED = {"callgrind": 1, "qemu": 2}.get(MODE, 0)
 
 
 # ---------------------------------------------------------------- running a candidate
@@ -45,7 +47,7 @@ def _limit_values(lim: dict[str, Any], vm_size: int) -> tuple[int, list[tuple[in
     caps: list[tuple[int, int]] = []
     if lim.get("memory_mb"):
         budget = int(lim["memory_mb"]) << 20
-        if MODE == "callgrind":  # valgrind's own mappings are already there: limit the growth
+        if METERED:  # valgrind's or QEMU's own mappings are already there: limit the growth
             budget += vm_size
         caps.append((resource.RLIMIT_AS, budget))
     caps += [(resource.RLIMIT_NOFILE, int(lim["nofile"])), (resource.RLIMIT_FSIZE, int(lim["fsize"])),
@@ -233,10 +235,12 @@ def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | 
             os.read(go_fd, 1)
             os.close(go_fd)
             os.close(ready_fd)
-        metered = MODE == "callgrind"
+        # QEMU applies no guest memory limit (its own allocations would fail): the plugin sets
+        # the run's RLIMIT_AS on the host when _rsmeter.run seals the run
+        mem_limit = dict(_limit_values(req["limits"], _vm_size())[1]).get(resource.RLIMIT_AS, 0) if METERED == 2 else 0
         dumps = wire.dumps_output if req.get("digest") is not False else wire.dumps
-        _rsmeter.run(code, ns, owner, method, calls, encoder, dumps, result_fd, arm_fd, metered,
-                     os.path.join(SCRATCH, COUNT_NAME) if metered else None, req.get("prelude"))
+        _rsmeter.run(code, ns, owner, method, calls, encoder, dumps, result_fd, arm_fd, METERED,
+                     os.path.join(SCRATCH, COUNT_NAME) if METERED else None, req.get("prelude"), mem_limit)
     except BaseException as exc:  # noqa: BLE001 - the harness failed before the candidate ran
         write_frame(result_fd, {"harness_error": f"{_exc_name(exc)}: {str(exc)[:300]}"})
     os._exit(4)

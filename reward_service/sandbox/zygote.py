@@ -37,12 +37,12 @@ __all__ = ["Channel", "Zygote", "ZygotePool", "PooledSandbox", "interpret", "zyg
 
 
 def zygote_environment(meter: Meter | None, count_dir: str, scratch: str, hash_seed: int, *,
-                       pidns: bool) -> dict[str, str]:
+                       pidns: bool, harness_dir: str = "/opt/rs") -> dict[str, str]:
     """The whole environment a zygote starts with, on every backend (nothing of the host's)."""
     return {
         "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": str(hash_seed), "RS_HASH_SEED": str(hash_seed), "RS_MODE": meter.mode if meter else "plain",
-        "RS_LAUNCHER": json.dumps(meter.command_prefix(count_dir) if meter else []), "RS_SCRATCH": scratch,
+        "RS_LAUNCHER": json.dumps(meter.command_prefix(count_dir, harness_dir) if meter else []), "RS_SCRATCH": scratch,
         "RS_PIDNS": "1" if pidns else "0",
     }
 

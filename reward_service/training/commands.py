@@ -136,7 +136,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     pool.add_argument("--out", type=Path, required=True, help="pool JSONL; an existing one is resumed")
     pool.add_argument("--chunk", type=int, default=4, help="problems scored (and written) together")
     pool.add_argument("--round", type=int, default=None, help="round rewards to k decimals")
-    pool.add_argument("--meter", choices=["auto", "perf", "callgrind"], default=None)
+    pool.add_argument("--meter", choices=["auto", "perf", "qemu", "callgrind"], default=None)
     pool.set_defaults(func=cmd_pool)
     sft = sub.add_parser("sft", help="SFT set: per problem the fastest correct AST-distinct responses")
     sft.add_argument("--per-problem", type=int, default=2)

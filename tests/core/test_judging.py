@@ -127,3 +127,12 @@ def test_mbpp_581_special_oracle(scorer: Scorer, mbpp: dict[str, Problem]) -> No
     wrong = "def surface_Area(b, s):\n    return b * s\n"
     assert verdicts(scorer, problem, problem.reference or "", perpendicular, wrong) == [
         Verdict.passed, Verdict.passed, Verdict.wrong_answer]
+
+
+def test_deep_but_legal_structures(scorer: Scorer) -> None:
+    """Nesting within the documented limit (200) is judged like any output."""
+    ref = "def f(n):\n    v = [0]\n    for i in range(n):\n        v = [i, v]\n    return v\n"
+    problem = Problem(id="t/deep", entry_point="f", reference=ref, tests=[{"args": [150]}, {"args": [3]}])
+    tuples = "def f(n):\n    v = [0]\n    for i in range(n):\n        v = [i, v] if i != 100 else (i, v)\n    return v\n"
+    recursive = "def f(n):\n    return [n - 1, f(n - 1)] if n else [0]\n"
+    assert verdicts(scorer, problem, recursive, tuples) == [Verdict.passed, Verdict.wrong_answer]

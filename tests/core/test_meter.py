@@ -8,6 +8,7 @@ import pytest
 
 from reward_service.errors import MeterUnavailable
 from reward_service.meter import CallgrindMeter, HardwareMeter, build_extension, probe
+from reward_service.meter.qemu import qemu_binary
 from reward_service.sandbox.factory import make_meter
 from reward_service.sandbox.protocol import decode_result, read_count
 from reward_service.settings import MeterSettings, Settings
@@ -24,10 +25,10 @@ def test_probe_says_clearly_whether_counters_exist(settings: Settings) -> None:
             HardwareMeter(settings.sandbox.python, ext)
 
 
-def test_auto_falls_back_to_callgrind_without_counters(settings: Settings) -> None:
+def test_auto_falls_back_to_qemu_then_callgrind_without_counters(settings: Settings) -> None:
     ext = build_extension(settings.sandbox.python, settings.data_dir / "native")
     meter, _ = make_meter(settings.model_copy(update={"meter": MeterSettings(backend="auto")}))
-    expected = "perf" if probe(settings.sandbox.python, ext) is None else "callgrind"
+    expected = "perf" if probe(settings.sandbox.python, ext) is None else "qemu" if qemu_binary() else "callgrind"
     assert meter.name == expected
     forced, _ = make_meter(settings.model_copy(update={"meter": MeterSettings(backend="callgrind")}))
     assert isinstance(forced, CallgrindMeter)
@@ -57,6 +58,10 @@ def test_count_file_is_read_strictly(tmp_path: Path) -> None:
     (count_dir / "callgrind.out.42").unlink()
     (count_dir / "callgrind.out.42").write_bytes(b"garbage")
     assert "summary" in (read_count(str(count_dir), 42)[1] or "")
+    (count_dir / "callgrind.out.42").unlink()
+    (count_dir / "qemu.42").write_bytes(b"summary: 777\n")  # the qemu meter's file
+    assert read_count(str(count_dir), 42, "qemu") == (777, None)
+    assert read_count(str(count_dir), 42)[0] is None  # not callgrind's
 
 
 def test_the_counted_region_is_one_shot(settings: Settings) -> None:

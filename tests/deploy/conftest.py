@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_IMAGE = os.environ.get("BASE_IMAGE", "reward-service-base:bookworm")
-SANDBOX_IMAGE = "reward-service-sandbox:latest"
+SANDBOX_IMAGE = os.environ.get("SANDBOX_IMAGE", "reward-service-sandbox:latest")  # a tag of its own per checkout
 SERVICE_IMAGE = "reward-service:latest"
 
 #: how every sandbox container runs (the Docker backend's flags, for the image tests)
