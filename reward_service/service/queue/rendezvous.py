@@ -13,8 +13,9 @@ until either
   resend returns as soon as it is measured).
 
 Until the group is full, a waiter only waits for the group's notice (published by the join
-that registers its last member, on any API replica); then it watches every member's task
-and reads their results. Every ``_POLL_S`` it re-reads anyway (a notice may be lost), and
+that registers its last member, on any API replica); then it re-reads the group together
+with the results stored so far (one round trip), watches the tasks still unmeasured and
+reads their results as they are announced. Every ``_POLL_S`` it re-reads anyway (a notice may be lost), and
 every ``_RECHECK_S`` re-enqueues tasks of the group that were lost (the board keeps each
 member's task whole for that).
 """
@@ -35,6 +36,7 @@ from ...results import Measurement
 from ..http.schemas import GroupIn, GroupMembersRequest, GroupMembersResponse, RewardsRequest
 from ..state import keys
 from ..state.board import GroupMeta, MemberRecord
+from ..state.cache import parse_result
 from .dispatch import Dispatcher
 from .task_queue import Task
 
@@ -138,7 +140,8 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
             woken.clear()  # before the read: a notice after it wakes the next wait
             if len(members) >= request.size:
                 continue  # every member is known: only their measurements are awaited
-            _, members = await _thread(backend.board.read, request.group_key)
+            members, found = await _thread(backend.board.look, request.group_key)  # with the results stored so far
+            have.update((key, parse_result(raw)) for key, raw in found.items())
             if not members:  # expired or never joined (a flushed Redis): join again
                 meta, members, mine = await _thread(_join, dispatcher, request, max(1.0, deadline - time.monotonic()))
     finally:

@@ -78,6 +78,7 @@ class Board(Protocol):
         auto: Mapping[str, MemberRecord] | None = None,
     ) -> tuple[dict[int, MemberRecord], dict[str, int]]: ...
     def read(self, group_key: str) -> tuple[GroupMeta | None, dict[int, MemberRecord]]: ...
+    def look(self, group_key: str) -> tuple[dict[int, MemberRecord], dict[str, str]]: ...
 
 
 # KEYS[1]: the group hash. ARGV: meta JSON, expiry (ms), channel, notice, size, then triples (kind, id, member
@@ -132,6 +133,27 @@ return {0, all, assigned}
 """
 
 
+# KEYS[1]: the group hash. ARGV[1]: the result key prefix. A waiter's re-read after the group's notice: the
+# members and, in the same round trip, the stored results of their tasks. Returns {hgetall, {task id, result}...}.
+_LOOK = """
+local all = redis.call('HGETALL', KEYS[1])
+local found = {}
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, 2) == 'm:' then
+    local task = cjson.decode(all[i + 1]).task
+    if type(task) == 'table' and task.key then
+      local result = redis.call('GET', ARGV[1] .. task.key)
+      if result then
+        found[#found + 1] = task.key
+        found[#found + 1] = result
+      end
+    end
+  end
+end
+return {all, found}
+"""
+
+
 @functools.lru_cache(maxsize=2048)
 def _record(raw: str) -> MemberRecord:
     """Parsed once per process: every waiter of a group reads the same records (frozen models)."""
@@ -150,6 +172,7 @@ class RedisBoard:
     def __init__(self, client: redis.Redis[str]) -> None:
         self.client = client
         self._join = client.register_script(_JOIN)
+        self._look = client.register_script(_LOOK)
 
     def join(
         self,
@@ -183,6 +206,13 @@ class RedisBoard:
             raw: dict[str, str] = self.client.hgetall(keys.group(group_key))
         meta = GroupMeta.model_validate_json(raw["meta"]) if "meta" in raw else None
         return meta, _members(raw)
+
+    def look(self, group_key: str) -> tuple[dict[int, MemberRecord], dict[str, str]]:
+        """The group's members and the stored results of their tasks (raw, by task id): one round trip."""
+        with redis_errors():
+            flat, pairs = self._look(keys=[keys.group(group_key)], args=[keys.result("")])
+        raw = dict(zip(flat[::2], flat[1::2], strict=True))
+        return _members(raw), dict(zip(pairs[::2], pairs[1::2], strict=True))
 
 
 @dataclass
@@ -258,3 +288,7 @@ class MemoryBoard:
             if held is None or held.until <= time.monotonic():
                 return None, {}
             return held.meta, dict(held.members)
+
+    def look(self, group_key: str) -> tuple[dict[int, MemberRecord], dict[str, str]]:
+        """The group's members; their results are left to the (in-process) result cache."""
+        return self.read(group_key)[1], {}
