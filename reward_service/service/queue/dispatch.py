@@ -4,7 +4,8 @@
   (:func:`reward_service.pipeline.plan_groups`: triage, then one task per unique problem
   version, normalised code, options and environment).
 * :meth:`Dispatcher.submit` looks the tasks up in the result cache, refuses new work with
-  429 when the queue is over its bound, and enqueues the misses (once, across requests).
+  429 when the queue is over its bound, and enqueues the misses (once, across requests),
+  in one step (:mod:`.admission`: one round trip on Redis).
 * :meth:`Dispatcher.collect` reads what is measured and re-enqueues tasks that were lost.
 * :meth:`Dispatcher.assemble` computes the group-normalised rewards once all are in
   (:func:`reward_service.pipeline.assemble`).
@@ -80,22 +81,18 @@ class Dispatcher:
         return plan, tasks
 
     def submit(self, tasks: Sequence[Task]) -> None:
-        """Enqueue the tasks not already measured; 429 when the queue is over its bound."""
-        cached = self.backend.cache.get_many([t.key for t in tasks])
-        missing = [t for t, m in zip(tasks, cached, strict=True) if m is None]
-        metrics.CACHE_LOOKUPS.labels("hit").inc(len(tasks) - len(missing))
-        metrics.CACHE_LOOKUPS.labels("miss").inc(len(missing))
-        if not missing:
-            return
-        in_flight = self.backend.queue.in_flight([t.key for t in missing])
-        new = [t for t, busy in zip(missing, in_flight, strict=True) if not busy]
+        """Enqueue the tasks not already measured nor in flight; 429 (nothing enqueued) when
+        the new ones would take the queue past its bound. One round trip (:mod:`.admission`)."""
         bound = self.settings.api.max_queued_tasks
-        if new and self.backend.queue.depth() + len(new) > bound:
+        admitted = self.backend.admission.admit(tasks, bound)
+        metrics.CACHE_LOOKUPS.labels("hit").inc(admitted.cached)
+        metrics.CACHE_LOOKUPS.labels("miss").inc(len(tasks) - admitted.cached)
+        if admitted.refused:
             raise Overloaded(
                 f"queue is over its bound of {bound} tasks; retry later",
                 retry_after_s=self.settings.api.retry_after_s,
             )
-        metrics.TASKS_ENQUEUED.inc(self.backend.queue.enqueue(new))
+        metrics.TASKS_ENQUEUED.inc(admitted.enqueued)
 
     def collect(self, tasks: Sequence[Task], have: dict[str, Measurement], *, recheck: bool) -> None:
         """Add newly measured results to ``have``; with ``recheck``, re-enqueue lost tasks."""
