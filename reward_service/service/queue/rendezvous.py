@@ -106,21 +106,21 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
             full = len(members) >= request.size
             if full or time.monotonic() >= deadline:  # results matter only now: until then, wait for the last join
                 tasks = {r.task.key: r.task for r in members.values() if r.task is not None}
-                want = frozenset(tasks) | {notice}
-                if want != watching:  # the new watch is in place before the old one goes: no gap
-                    cm = backend.completions.watch(want, wake)
-                    cm.__enter__()
-                    for old in exits:
-                        old.__exit__(None, None, None)
-                    exits = [cm]
-                    watching = want
-                recheck = time.monotonic() - last_check >= _RECHECK_S
                 missing: list[Task] = [t for k, t in tasks.items() if k not in have]
                 if missing:
+                    want = frozenset(t.key for t in missing) | {notice}
+                    if want != watching:  # in place before the read below, and before the old one goes: no gap
+                        cm = backend.completions.watch(want, wake)
+                        cm.__enter__()
+                        for old in exits:
+                            old.__exit__(None, None, None)
+                        exits = [cm]
+                        watching = want
+                    recheck = time.monotonic() - last_check >= _RECHECK_S
                     await run_in_threadpool(dispatcher.collect, missing, have, recheck=recheck)
                     if recheck:
                         last_check = time.monotonic()
-                measured = {i for i, r in members.items() if r.pre is not None or (r.task is not None and r.task.key in have)}
+                measured = _measured(members, have)
                 complete = full and len(measured) == request.size
                 if complete or time.monotonic() >= deadline:
                     unmeasured = [i for i in mine if i not in measured]
@@ -140,13 +140,31 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
             woken.clear()  # before the read: a notice after it wakes the next wait
             if len(members) >= request.size:
                 continue  # every member is known: only their measurements are awaited
-            members, found = await _thread(backend.board.look, request.group_key)  # with the results stored so far
-            have.update((key, parse_result(raw)) for key, raw in found.items())
+            members, reply = await _thread(_look, dispatcher, request, meta, mine, have)
+            if reply is not None:
+                return reply
             if not members:  # expired or never joined (a flushed Redis): join again
                 meta, members, mine = await _thread(_join, dispatcher, request, max(1.0, deadline - time.monotonic()))
     finally:
         for cm in exits:
             cm.__exit__(None, None, None)
+
+
+def _measured(members: dict[int, MemberRecord], have: dict[str, Measurement]) -> set[int]:
+    return {i for i, r in members.items() if r.pre is not None or (r.task is not None and r.task.key in have)}
+
+
+def _look(
+    dispatcher: Dispatcher, request: GroupMembersRequest, meta: GroupMeta, mine: list[int], have: dict[str, Measurement]
+) -> tuple[dict[int, MemberRecord], GroupMembersResponse | None]:
+    """Re-read the group with the results stored so far (blocking: runs in a thread); adds those
+    to ``have`` and, when they complete the group, also returns the reply (one thread hop)."""
+    members, found = dispatcher.backend.board.look(request.group_key)
+    have.update((key, parse_result(raw)) for key, raw in found.items())
+    measured = _measured(members, have)
+    if len(members) >= request.size and len(measured) == request.size:
+        return members, _reward(dispatcher, request, meta, members, mine, have, sorted(measured), True)
+    return members, None
 
 
 def _reward(
