@@ -21,11 +21,12 @@ swept on the next join).
 from __future__ import annotations
 
 import functools
+import json
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 from pydantic import BaseModel, ConfigDict
@@ -85,7 +86,8 @@ class Board(Protocol):
 # JSON): kind 'm' with the member's index, or 'a' with a caller's member id (the next free index is assigned
 # to it once; 'id:{member id}' remembers which). Checks everything before writing anything; publishes the
 # group's notice once every member is registered (a waiter needs no notice for each join, only for the last).
-# Returns {0, hgetall, assigned (id, index)...}; {1, field} on a conflict; {2, id} when the group is full.
+# Returns {0, JSON [{index: member JSON}, {member id: index}]} (one bulk string: decoded in C, not item by item
+# by redis-py's parser); {1, field} on a conflict; {2, id} when the group is full.
 _JOIN = """
 local meta = redis.call('HGET', KEYS[1], 'meta')
 if meta and meta ~= ARGV[1] then return {1, 'meta'} end
@@ -117,40 +119,41 @@ for i = 6, #ARGV, 3 do
       redis.call('HSET', KEYS[1], 'id:' .. ARGV[i + 1], idx)
     end
     redis.call('HSETNX', KEYS[1], 'm:' .. idx, ARGV[i + 2])
-    assigned[#assigned + 1] = ARGV[i + 1]
-    assigned[#assigned + 1] = tostring(idx)
+    assigned[ARGV[i + 1]] = tonumber(idx)
   end
 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 local all = redis.call('HGETALL', KEYS[1])
-local count = 0
+local members, count = {}, 0
 for i = 1, #all, 2 do
-  if string.sub(all[i], 1, 2) == 'm:' then count = count + 1 end
+  if string.sub(all[i], 1, 2) == 'm:' then
+    members[string.sub(all[i], 3)] = all[i + 1]
+    count = count + 1
+  end
 end
 if count >= size then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
-return {0, all, assigned}
+return {0, cjson.encode({members, assigned})}
 """
 
 
 # KEYS[1]: the group hash. ARGV[1]: the result key prefix. A waiter's re-read after the group's notice: the
-# members and, in the same round trip, the stored results of their tasks. Returns {hgetall, {task id, result}...}.
+# members and, in the same round trip, the stored results of their tasks. Returns JSON [{index: member JSON},
+# {task id: result JSON}].
 _LOOK = """
 local all = redis.call('HGETALL', KEYS[1])
-local found = {}
+local members, found = {}, {}
 for i = 1, #all, 2 do
   if string.sub(all[i], 1, 2) == 'm:' then
+    members[string.sub(all[i], 3)] = all[i + 1]
     local task = cjson.decode(all[i + 1]).task
     if type(task) == 'table' and task.key then
       local result = redis.call('GET', ARGV[1] .. task.key)
-      if result then
-        found[#found + 1] = task.key
-        found[#found + 1] = result
-      end
+      if result then found[task.key] = result end
     end
   end
 end
-return {all, found}
+return cjson.encode({members, found})
 """
 
 
@@ -161,7 +164,14 @@ def _record(raw: str) -> MemberRecord:
 
 
 def _members(raw: Mapping[str, str]) -> dict[int, MemberRecord]:
+    """The members of an HGETALL reply."""
     return {int(k[2:]): _record(v) for k, v in raw.items() if k.startswith("m:")}
+
+
+def _decoded(blob: str) -> tuple[dict[int, MemberRecord], dict[str, Any]]:
+    """The members and the second part of a script's JSON reply."""
+    members, extra = json.loads(blob)
+    return {int(k): _record(v) for k, v in members.items()}, extra
 
 
 def _full(group_key: str, member_id: str) -> Conflict:
@@ -197,9 +207,8 @@ class RedisBoard:
             raise _conflict(group_key, what)
         if status == 2:
             raise _full(group_key, str(reply[1]))
-        flat, pairs = list(reply[1]), list(reply[2])
-        assigned = {str(k): int(v) for k, v in zip(pairs[::2], pairs[1::2], strict=True)}
-        return _members(dict(zip(flat[::2], flat[1::2], strict=True))), assigned
+        members, assigned = _decoded(reply[1])
+        return members, {str(k): int(v) for k, v in assigned.items()}
 
     def read(self, group_key: str) -> tuple[GroupMeta | None, dict[int, MemberRecord]]:
         with redis_errors():
@@ -210,9 +219,9 @@ class RedisBoard:
     def look(self, group_key: str) -> tuple[dict[int, MemberRecord], dict[str, str]]:
         """The group's members and the stored results of their tasks (raw, by task id): one round trip."""
         with redis_errors():
-            flat, pairs = self._look(keys=[keys.group(group_key)], args=[keys.result("")])
-        raw = dict(zip(flat[::2], flat[1::2], strict=True))
-        return _members(raw), dict(zip(pairs[::2], pairs[1::2], strict=True))
+            reply = self._look(keys=[keys.group(group_key)], args=[keys.result("")])
+        members, found = _decoded(reply)
+        return members, {str(k): str(v) for k, v in found.items()}
 
 
 @dataclass
