@@ -68,6 +68,6 @@ def open_backend(settings: Settings) -> Backend:
     else:
         store = MemoryStore()
         queue, board = LocalTaskQueue(store, completions), MemoryBoard(completions)
-    cache = ResultCache(store)
-    admission = RedisAdmission(client) if client is not None else LocalAdmission(cache, queue)
-    return Backend(settings, store, queue, ProblemStore(store), cache, JobStore(store), completions, board, admission, client)
+    cache, problems = ResultCache(store), ProblemStore(store)
+    admission = RedisAdmission(client) if client is not None else LocalAdmission(cache, queue, problems)
+    return Backend(settings, store, queue, problems, cache, JobStore(store), completions, board, admission, client)

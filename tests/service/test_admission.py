@@ -6,13 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
+from reward_service.problem import Problem
 from reward_service.results import Measurement
 from reward_service.service.queue.admission import Admission, Admitted, LocalAdmission, RedisAdmission
 from reward_service.service.queue.task_queue import LocalTaskQueue, RedisTaskQueue, Task, TaskQueue
 from reward_service.service.state.cache import ResultCache
+from reward_service.service.state.problems_store import ProblemStore
 from reward_service.service.state.store import MemoryStore, RedisStore, connect
 from reward_service.verdict import Verdict
 
+from . import problems as p
 from .conftest import RedisServer
 
 
@@ -22,7 +25,7 @@ def parts(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator
         store = MemoryStore()
         queue = LocalTaskQueue(store)
         cache = ResultCache(store)
-        yield LocalAdmission(cache, queue), queue, cache
+        yield LocalAdmission(cache, queue, ProblemStore(store)), queue, cache
         return
     redis_server.client().flushall()
     client = connect(redis_server.url)
@@ -54,3 +57,13 @@ def test_over_the_bound_nothing_is_enqueued(parts: tuple[Admission, TaskQueue, R
     # cached and in-flight tasks are no new work: never refused
     assert admission.admit([task("done"), task("a")], bound=2) == Admitted(cached=1, enqueued=0)
     assert admission.admit([task("c")], bound=3) == Admitted(cached=0, enqueued=1)
+
+
+def test_a_stale_problem_version_does_nothing(parts: tuple[Admission, TaskQueue, ResultCache]) -> None:
+    admission, queue, cache = parts
+    problems = ProblemStore(cache.store)
+    version, _ = problems.put(Problem.model_validate(p.sumto("t/p")))
+    assert admission.admit([task("a")], bound=10, expect=("t/p", "other")) == Admitted(0, 0, stale=True)
+    assert admission.admit([], bound=10, expect=("t/gone", version)) == Admitted(0, 0, stale=True)
+    assert queue.depth() == 0 and queue.in_flight(["a"]) == [False]
+    assert admission.admit([task("a")], bound=10, expect=("t/p", version)) == Admitted(cached=0, enqueued=1)

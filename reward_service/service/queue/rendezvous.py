@@ -61,8 +61,13 @@ def _join(
         groups=[GroupIn(problem_id=request.problem_id, problem=request.problem, responses=[m.response for m in request.members])],
         options=request.options,
     )
-    plan, tasks = dispatcher.plan(batch)
-    dispatcher.submit(tasks)  # before joining: a member on the board always has its task queued
+    # The problem at the version last seen here, checked by the submit's own round trip; if the
+    # id has moved on since, nothing was submitted: plan again with the version read afresh.
+    plan, tasks = dispatcher.plan(batch, recall=True)
+    expect = (request.problem_id, plan.groups[0].problem_version) if request.problem_id is not None else None
+    if not dispatcher.submit(tasks, expect):  # before joining: a member on the board always has its task queued
+        plan, tasks = dispatcher.plan(batch)
+        dispatcher.submit(tasks)
     by_key = {t.key: t for t in tasks}
     group = plan.groups[0]
     records: dict[int, MemberRecord] = {}
