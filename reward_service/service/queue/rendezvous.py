@@ -15,9 +15,9 @@ until either
 Until the group is full, a waiter only waits for the group's notice (published by the join
 that registers its last member, on any API replica); then it re-reads the group together
 with the results stored so far (one round trip), watches the tasks still unmeasured and
-reads their results as they are announced. Every ``_POLL_S`` it re-reads anyway (a notice may be lost), and
-every ``_RECHECK_S`` re-enqueues tasks of the group that were lost (the board keeps each
-member's task whole for that).
+reads their results as they are announced. Every ``_POLL_S`` it re-reads anyway (a notice
+may be lost), and every ``_RECHECK_S`` re-enqueues tasks of the group that were lost (the
+board keeps each member's task whole for that).
 """
 
 from __future__ import annotations

@@ -13,9 +13,13 @@ the next free index once, and a resend with the same id gets the same index. Res
 member with the same response is a no-op; a different response under a
 registered index, or another size, problem or options, is a :class:`~reward_service.errors.Conflict`.
 
+A waiter re-reads its group with :meth:`Board.look`, which also brings the results stored
+so far for the members' tasks (one round trip on Redis instead of two).
+
 Two backends, as for the rest of the state: :class:`RedisBoard` (a hash per group, one
-Lua script per join) and :class:`MemoryBoard` (the embedded mode; expired groups are
-swept on the next join).
+Lua script per join or look, each replying with one JSON string) and :class:`MemoryBoard`
+(the embedded mode; expired groups are swept on the next join; results are left to the
+in-process result cache).
 """
 
 from __future__ import annotations
