@@ -18,6 +18,10 @@ with the results stored so far (one round trip), watches the tasks still unmeasu
 reads their results as they are announced. Every ``_POLL_S`` it re-reads anyway (a notice
 may be lost), and every ``_RECHECK_S`` re-enqueues tasks of the group that were lost (the
 board keeps each member's task whole for that).
+
+The waiters of a group in one API process are woken by the same notice: they share one
+re-read (and its assembled rewards) instead of each reading the whole group
+(:class:`_SharedLooks`), so a group costs one read per process, not one per member.
 """
 
 from __future__ import annotations
@@ -25,14 +29,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import DeadlineExceeded
 from ...pipeline import assemble_group
-from ...results import Measurement
+from ...results import GroupResult, Measurement
 from ..http.schemas import GroupIn, GroupMembersRequest, GroupMembersResponse, RewardsRequest
 from ..state import keys
 from ..state.board import GroupMeta, MemberRecord
@@ -93,8 +99,12 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
     deadline = time.monotonic() + deadline_s
     loop = asyncio.get_running_loop()
     woken = asyncio.Event()
+    looks = _shared_looks(loop)
+    noticed = looks.started  # the last re-read started before our latest notice
 
-    def wake() -> None:
+    def wake() -> None:  # on the notifying thread, as the notice comes
+        nonlocal noticed
+        noticed = looks.started
         loop.call_soon_threadsafe(woken.set)
 
     notice = keys.group_notice(request.group_key)
@@ -137,7 +147,8 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
                             total=len(mine),
                         )
                     present = sorted(measured)
-                    return await _thread(_reward, dispatcher, request, meta, members, mine, have, present, complete)
+                    result = await _thread(_assemble, dispatcher, meta, members, have, present)
+                    return _reply(request, result, present, mine, complete)
             try:
                 await asyncio.wait_for(woken.wait(), timeout=max(0.0, min(deadline - time.monotonic(), _POLL_S)))
             except TimeoutError:
@@ -145,9 +156,12 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
             woken.clear()  # before the read: a notice after it wakes the next wait
             if len(members) >= request.size:
                 continue  # every member is known: only their measurements are awaited
-            members, reply = await _thread(_look, dispatcher, request, meta, mine, have)
-            if reply is not None:
-                return reply
+            looked = await looks.look(dispatcher, request.group_key, meta, after=noticed)
+            members = looked.members
+            have.update(looked.results)
+            if looked.rewards is not None:
+                return _reply(request, looked.rewards, looked.present, mine, complete=True)
+            noticed = looks.started  # what we have read is now the baseline for sharing
             if not members:  # expired or never joined (a flushed Redis): join again
                 meta, members, mine = await _thread(_join, dispatcher, request, max(1.0, deadline - time.monotonic()))
     finally:
@@ -159,36 +173,82 @@ def _measured(members: dict[int, MemberRecord], have: dict[str, Measurement]) ->
     return {i for i, r in members.items() if r.pre is not None or (r.task is not None and r.task.key in have)}
 
 
-def _look(
-    dispatcher: Dispatcher, request: GroupMembersRequest, meta: GroupMeta, mine: list[int], have: dict[str, Measurement]
-) -> tuple[dict[int, MemberRecord], GroupMembersResponse | None]:
-    """Re-read the group with the results stored so far (blocking: runs in a thread); adds those
-    to ``have`` and, when they complete the group, also returns the reply (one thread hop)."""
-    members, found = dispatcher.backend.board.look(request.group_key)
-    have.update((key, parse_result(raw)) for key, raw in found.items())
-    measured = _measured(members, have)
-    if len(members) >= request.size and len(measured) == request.size:
-        return members, _reward(dispatcher, request, meta, members, mine, have, sorted(measured), True)
-    return members, None
+@dataclass(frozen=True)
+class _Looked:
+    """One re-read of a group: its members, the results stored for them, and its rewards when
+    those complete it (shared by the waiters that asked for it: read-only)."""
+
+    members: dict[int, MemberRecord]
+    results: dict[str, Measurement]
+    rewards: GroupResult | None
+    present: list[int]  # the members ``rewards`` are over
 
 
-def _reward(
+def _look(dispatcher: Dispatcher, group_key: str, meta: GroupMeta) -> _Looked:
+    """Re-read the group with the results stored so far (blocking: runs in a thread)."""
+    members, found = dispatcher.backend.board.look(group_key)
+    results = {key: parse_result(raw) for key, raw in found.items()}
+    measured = _measured(members, results)
+    if len(members) >= meta.size and len(measured) == meta.size:
+        present = sorted(measured)
+        return _Looked(members, results, _assemble(dispatcher, meta, members, results, present), present)
+    return _Looked(members, results, None, [])
+
+
+class _SharedLooks:
+    """The re-reads in progress in one event loop, by group: a waiter joins one started after
+    its latest notice (so it sees at least what that notice announced), else starts its own."""
+
+    def __init__(self) -> None:
+        self.started = 0  # re-reads started so far: a waiter notes it at each notice
+        self._running: dict[str, tuple[int, asyncio.Future[_Looked]]] = {}
+
+    async def look(self, dispatcher: Dispatcher, group_key: str, meta: GroupMeta, *, after: int) -> _Looked:
+        running = self._running.get(group_key)
+        if running is not None and running[0] > after:
+            return await asyncio.shield(running[1])
+        self.started += 1
+        number = self.started
+        future = asyncio.ensure_future(_thread(_look, dispatcher, group_key, meta))
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved even if nobody waits
+        self._running[group_key] = (number, future)
+        try:
+            return await asyncio.shield(future)
+        finally:
+            if self._running.get(group_key, (0, None))[1] is future:
+                del self._running[group_key]
+
+
+_LOOKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SharedLooks] = weakref.WeakKeyDictionary()
+
+
+def _shared_looks(loop: asyncio.AbstractEventLoop) -> _SharedLooks:
+    looks = _LOOKS.get(loop)
+    if looks is None:
+        looks = _LOOKS[loop] = _SharedLooks()
+    return looks
+
+
+def _assemble(
     dispatcher: Dispatcher,
-    request: GroupMembersRequest,
     meta: GroupMeta,
     members: dict[int, MemberRecord],
-    mine: list[int],
     have: dict[str, Measurement],
     present: list[int],
-    complete: bool,
-) -> GroupMembersResponse:
+) -> GroupResult:
+    """The rewards of the members ``present`` (blocking: the problem may be read)."""
     items: list[Measurement] = []
     for i in present:
         record = members[i]
         items.append(record.pre if record.pre is not None else have[record.task.key if record.task else ""])
     problem = dispatcher.backend.problems.by_version(meta.problem_version)
-    options = meta.options
-    result = assemble_group(problem, items, options)
+    return assemble_group(problem, items, meta.options)
+
+
+def _reply(
+    request: GroupMembersRequest, result: GroupResult, present: list[int], mine: list[int], complete: bool
+) -> GroupMembersResponse:
+    """This request's reply: its own members' results, by their index in the group."""
     position = {index: p for p, index in enumerate(present)}
     results = [result.results[position[i]].model_copy(update={"index": i}) for i in mine]
     return GroupMembersResponse(
