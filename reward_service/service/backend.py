@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import redis
 
 from ..settings import Settings
+from .queue.admission import Admission, LocalAdmission, RedisAdmission
 from .queue.completions import CompletionFeed, Completions
 from .queue.task_queue import LocalTaskQueue, RedisTaskQueue, TaskQueue
 from .state.board import Board, MemoryBoard, RedisBoard
@@ -33,6 +34,7 @@ class Backend:
     jobs: JobStore
     completions: Completions
     board: Board
+    admission: Admission
     client: redis.Redis[str] | None = None
     _feed: CompletionFeed | None = None
 
@@ -57,6 +59,7 @@ def open_backend(settings: Settings) -> Backend:
     store: Store
     queue: TaskQueue
     board: Board
+    admission: Admission
     client: redis.Redis[str] | None = None
     completions = Completions()
     if settings.redis_url:
@@ -65,4 +68,6 @@ def open_backend(settings: Settings) -> Backend:
     else:
         store = MemoryStore()
         queue, board = LocalTaskQueue(store, completions), MemoryBoard(completions)
-    return Backend(settings, store, queue, ProblemStore(store), ResultCache(store), JobStore(store), completions, board, client)
+    cache, problems = ResultCache(store), ProblemStore(store)
+    admission = RedisAdmission(client) if client is not None else LocalAdmission(cache, queue, problems)
+    return Backend(settings, store, queue, problems, cache, JobStore(store), completions, board, admission, client)

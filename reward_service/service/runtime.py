@@ -44,6 +44,7 @@ class Runtime:
         self._exits.close()
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """The routes' dependency (``async``: a plain ``def`` would go through the thread pool)."""
     runtime: Runtime = request.app.state.runtime
     return runtime

@@ -174,3 +174,25 @@ def test_member_ids_get_free_indices(pair: Cluster) -> None:
         assert (result["verdict"], result["reward"]) == want[index[member]]
     full = {"group_key": "t/ids", "size": 3, "problem_id": "t/rdv", "members": [{"member_id": "d", "response": p.MEDIUM}]}
     assert httpx.post(urls[0] + "/v1/groups/members", json=full, headers=AUTH).status_code == 409
+
+
+def test_a_problem_replaced_on_another_api_is_used_at_once(pair: Cluster) -> None:
+    """An API recalls the version it last saw under an id; a replacement made through the
+    other API is seen by the very next member (the version is checked with the submit)."""
+    urls: list[str] = pair.urls  # type: ignore[attr-defined]
+    with httpx.Client(headers=AUTH, timeout=60) as api:
+
+        def member(group_key: str) -> str:
+            body = {"group_key": group_key, "size": 1, "problem_id": "t/moved",
+                    "members": [{"index": 0, "response": p.NO_CODE}]}  # fmt: skip
+            reply = api.post(urls[1] + "/v1/groups/members", json=body)
+            assert reply.status_code == 200, reply.text
+            return str(reply.json()["problem_version"])
+
+        first = api.put(urls[0] + "/v1/problems/t/moved", json=p.sumto("t/moved", scale=3000)).json()["version"]
+        assert member("t/moved/1") == first
+        second = api.put(urls[0] + "/v1/problems/t/moved", json=p.sumto("t/moved", scale=4000)).json()["version"]
+        assert second != first and member("t/moved/2") == second
+        assert api.delete(urls[0] + "/v1/problems/t/moved").status_code in (200, 204)
+        body = {"group_key": "t/moved/3", "size": 1, "problem_id": "t/moved", "members": [{"index": 0, "response": p.NO_CODE}]}
+        assert api.post(urls[1] + "/v1/groups/members", json=body).status_code == 404

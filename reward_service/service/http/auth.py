@@ -14,12 +14,19 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ...errors import Unauthorized
 from ..runtime import Runtime
 
-__all__ = ["require_token", "bearer"]
+__all__ = ["require_token", "check_token", "bearer"]
 
 bearer = HTTPBearer(auto_error=False, description="A token from REWARD_API__TOKENS.")
 
 
-def require_token(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> None:
+async def require_token(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> None:
+    """The routes' dependency. ``async`` only so that FastAPI calls it on the event loop: it
+    does no I/O, and a plain ``def`` would cost a round trip through the thread pool."""
+    check_token(request, credentials)
+
+
+def check_token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> None:
+    """Raise Unauthorized unless the credentials carry one of the configured tokens."""
     runtime: Runtime = request.app.state.runtime
     tokens = runtime.settings.api.tokens
     if not tokens:

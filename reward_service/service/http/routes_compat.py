@@ -31,7 +31,7 @@ from ...verdict import Verdict
 from ..queue.rendezvous import gather_members
 from ..runtime import Runtime, get_runtime
 from ..state import keys
-from .auth import bearer, require_token
+from .auth import bearer, check_token
 from .errors_doc import errors
 from .schemas import GroupMembersRequest, MemberIn, OpenRLHFRequest, OpenRLHFResponse, RewardOptions
 
@@ -39,14 +39,14 @@ __all__ = ["router", "VERDICT_CODES", "response_text"]
 
 
 
-def _token(
+async def _token(
     request: Request,
     token: str | None = Query(default=None, description="The bearer token, for trainers that send no header."),
     credentials: HTTPAuthorizationCredentials | None = Security(bearer),
 ) -> None:
     if token is not None:
         credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
-    require_token(request, credentials)
+    check_token(request, credentials)
 
 
 router = APIRouter(prefix="/v1/compat", tags=["compat"], dependencies=[Depends(_token)])

@@ -4,7 +4,8 @@
   (:func:`reward_service.pipeline.plan_groups`: triage, then one task per unique problem
   version, normalised code, options and environment).
 * :meth:`Dispatcher.submit` looks the tasks up in the result cache, refuses new work with
-  429 when the queue is over its bound, and enqueues the misses (once, across requests).
+  429 when the queue is over its bound, and enqueues the misses (once, across requests),
+  in one step (:mod:`.admission`: one round trip on Redis).
 * :meth:`Dispatcher.collect` reads what is measured and re-enqueues tasks that were lost.
 * :meth:`Dispatcher.assemble` computes the group-normalised rewards once all are in
   (:func:`reward_service.pipeline.assemble`).
@@ -61,7 +62,9 @@ class Dispatcher:
         self.settings = backend.settings
         self.environment = environment_tag(backend.settings)
 
-    def plan(self, request: RewardsRequest, job: str | None = None) -> tuple[Plan, list[Task]]:
+    def plan(self, request: RewardsRequest, job: str | None = None, *, recall: bool = False) -> tuple[Plan, list[Task]]:
+        """The plan and its tasks. With ``recall``, a registered problem is taken at the version
+        this process last saw under its id (no round trip): then have :meth:`submit` check it."""
         check_limits(request, self.settings)
         groups: list[tuple[str, Problem, list[str]]] = []
         for gi, group in enumerate(request.groups):
@@ -69,7 +72,9 @@ class Dispatcher:
                 problem = group.problem
                 self.backend.problems.put_inline(problem)
             else:
-                problem = self.backend.problems.get(group.problem_id or "")
+                problem_id = group.problem_id or ""
+                recalled = self.backend.problems.recall(problem_id) if recall else None
+                problem = recalled if recalled is not None else self.backend.problems.get(problem_id)
             groups.append((group.group_id if group.group_id is not None else str(gi), problem, group.responses))
         plan, work = plan_groups(groups, request.options.score_options(), self.environment)
         tasks = [
@@ -79,23 +84,27 @@ class Dispatcher:
         ]
         return plan, tasks
 
-    def submit(self, tasks: Sequence[Task]) -> None:
-        """Enqueue the tasks not already measured; 429 when the queue is over its bound."""
-        cached = self.backend.cache.get_many([t.key for t in tasks])
-        missing = [t for t, m in zip(tasks, cached, strict=True) if m is None]
-        metrics.CACHE_LOOKUPS.labels("hit").inc(len(tasks) - len(missing))
-        metrics.CACHE_LOOKUPS.labels("miss").inc(len(missing))
-        if not missing:
-            return
-        in_flight = self.backend.queue.in_flight([t.key for t in missing])
-        new = [t for t, busy in zip(missing, in_flight, strict=True) if not busy]
+    def submit(self, tasks: Sequence[Task], expect: tuple[str, str] | None = None) -> bool:
+        """Enqueue the tasks not already measured nor in flight; 429 (nothing enqueued) when
+        the new ones would take the queue past its bound. One round trip (:mod:`.admission`).
+
+        With ``expect`` (problem id, version planned with), False and nothing done when the
+        id no longer names that version: plan again, without recall."""
         bound = self.settings.api.max_queued_tasks
-        if new and self.backend.queue.depth() + len(new) > bound:
+        admitted = self.backend.admission.admit(tasks, bound, expect)
+        if admitted.stale:
+            if expect is not None:
+                self.backend.problems.forget(expect[0])
+            return False
+        metrics.CACHE_LOOKUPS.labels("hit").inc(admitted.cached)
+        metrics.CACHE_LOOKUPS.labels("miss").inc(len(tasks) - admitted.cached)
+        if admitted.refused:
             raise Overloaded(
                 f"queue is over its bound of {bound} tasks; retry later",
                 retry_after_s=self.settings.api.retry_after_s,
             )
-        metrics.TASKS_ENQUEUED.inc(self.backend.queue.enqueue(new))
+        metrics.TASKS_ENQUEUED.inc(admitted.enqueued)
+        return True
 
     def collect(self, tasks: Sequence[Task], have: dict[str, Measurement], *, recheck: bool) -> None:
         """Add newly measured results to ``have``; with ``recheck``, re-enqueue lost tasks."""

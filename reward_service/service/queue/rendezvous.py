@@ -13,10 +13,15 @@ until either
   resend returns as soon as it is measured).
 
 Until the group is full, a waiter only waits for the group's notice (published by the join
-that registers its last member, on any API replica); then it watches every member's task
-and reads their results. Every ``_POLL_S`` it re-reads anyway (a notice may be lost), and
-every ``_RECHECK_S`` re-enqueues tasks of the group that were lost (the board keeps each
-member's task whole for that).
+that registers its last member, on any API replica); then it re-reads the group together
+with the results stored so far (one round trip), watches the tasks still unmeasured and
+reads their results as they are announced. Every ``_POLL_S`` it re-reads anyway (a notice
+may be lost), and every ``_RECHECK_S`` re-enqueues tasks of the group that were lost (the
+board keeps each member's task whole for that).
+
+The waiters of a group in one API process are woken by the same notice: they share one
+re-read (and its assembled rewards) instead of each reading the whole group
+(:class:`_SharedLooks`), so a group costs one read per process, not one per member.
 """
 
 from __future__ import annotations
@@ -24,17 +29,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import DeadlineExceeded
 from ...pipeline import assemble_group
-from ...results import Measurement
+from ...results import GroupResult, Measurement
 from ..http.schemas import GroupIn, GroupMembersRequest, GroupMembersResponse, RewardsRequest
 from ..state import keys
 from ..state.board import GroupMeta, MemberRecord
+from ..state.cache import parse_result
 from .dispatch import Dispatcher
 from .task_queue import Task
 
@@ -59,8 +67,13 @@ def _join(
         groups=[GroupIn(problem_id=request.problem_id, problem=request.problem, responses=[m.response for m in request.members])],
         options=request.options,
     )
-    plan, tasks = dispatcher.plan(batch)
-    dispatcher.submit(tasks)  # before joining: a member on the board always has its task queued
+    # The problem at the version last seen here, checked by the submit's own round trip; if the
+    # id has moved on since, nothing was submitted: plan again with the version read afresh.
+    plan, tasks = dispatcher.plan(batch, recall=True)
+    expect = (request.problem_id, plan.groups[0].problem_version) if request.problem_id is not None else None
+    if not dispatcher.submit(tasks, expect):  # before joining: a member on the board always has its task queued
+        plan, tasks = dispatcher.plan(batch)
+        dispatcher.submit(tasks)
     by_key = {t.key: t for t in tasks}
     group = plan.groups[0]
     records: dict[int, MemberRecord] = {}
@@ -86,8 +99,12 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
     deadline = time.monotonic() + deadline_s
     loop = asyncio.get_running_loop()
     woken = asyncio.Event()
+    looks = _shared_looks(loop)
+    noticed = looks.started  # the last re-read started before our latest notice
 
-    def wake() -> None:
+    def wake() -> None:  # on the notifying thread, as the notice comes
+        nonlocal noticed
+        noticed = looks.started
         loop.call_soon_threadsafe(woken.set)
 
     notice = keys.group_notice(request.group_key)
@@ -104,21 +121,21 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
             full = len(members) >= request.size
             if full or time.monotonic() >= deadline:  # results matter only now: until then, wait for the last join
                 tasks = {r.task.key: r.task for r in members.values() if r.task is not None}
-                want = frozenset(tasks) | {notice}
-                if want != watching:  # the new watch is in place before the old one goes: no gap
-                    cm = backend.completions.watch(want, wake)
-                    cm.__enter__()
-                    for old in exits:
-                        old.__exit__(None, None, None)
-                    exits = [cm]
-                    watching = want
-                recheck = time.monotonic() - last_check >= _RECHECK_S
                 missing: list[Task] = [t for k, t in tasks.items() if k not in have]
                 if missing:
+                    want = frozenset(t.key for t in missing) | {notice}
+                    if want != watching:  # in place before the read below, and before the old one goes: no gap
+                        cm = backend.completions.watch(want, wake)
+                        cm.__enter__()
+                        for old in exits:
+                            old.__exit__(None, None, None)
+                        exits = [cm]
+                        watching = want
+                    recheck = time.monotonic() - last_check >= _RECHECK_S
                     await run_in_threadpool(dispatcher.collect, missing, have, recheck=recheck)
                     if recheck:
                         last_check = time.monotonic()
-                measured = {i for i, r in members.items() if r.pre is not None or (r.task is not None and r.task.key in have)}
+                measured = _measured(members, have)
                 complete = full and len(measured) == request.size
                 if complete or time.monotonic() >= deadline:
                     unmeasured = [i for i in mine if i not in measured]
@@ -130,7 +147,8 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
                             total=len(mine),
                         )
                     present = sorted(measured)
-                    return await _thread(_reward, dispatcher, request, meta, members, mine, have, present, complete)
+                    result = await _thread(_assemble, dispatcher, meta, members, have, present)
+                    return _reply(request, result, present, mine, complete)
             try:
                 await asyncio.wait_for(woken.wait(), timeout=max(0.0, min(deadline - time.monotonic(), _POLL_S)))
             except TimeoutError:
@@ -138,7 +156,12 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
             woken.clear()  # before the read: a notice after it wakes the next wait
             if len(members) >= request.size:
                 continue  # every member is known: only their measurements are awaited
-            _, members = await _thread(backend.board.read, request.group_key)
+            looked = await looks.look(dispatcher, request.group_key, meta, after=noticed)
+            members = looked.members
+            have.update(looked.results)
+            if looked.rewards is not None:
+                return _reply(request, looked.rewards, looked.present, mine, complete=True)
+            noticed = looks.started  # what we have read is now the baseline for sharing
             if not members:  # expired or never joined (a flushed Redis): join again
                 meta, members, mine = await _thread(_join, dispatcher, request, max(1.0, deadline - time.monotonic()))
     finally:
@@ -146,23 +169,86 @@ async def gather_members(dispatcher: Dispatcher, request: GroupMembersRequest, d
             cm.__exit__(None, None, None)
 
 
-def _reward(
+def _measured(members: dict[int, MemberRecord], have: dict[str, Measurement]) -> set[int]:
+    return {i for i, r in members.items() if r.pre is not None or (r.task is not None and r.task.key in have)}
+
+
+@dataclass(frozen=True)
+class _Looked:
+    """One re-read of a group: its members, the results stored for them, and its rewards when
+    those complete it (shared by the waiters that asked for it: read-only)."""
+
+    members: dict[int, MemberRecord]
+    results: dict[str, Measurement]
+    rewards: GroupResult | None
+    present: list[int]  # the members ``rewards`` are over
+
+
+def _look(dispatcher: Dispatcher, group_key: str, meta: GroupMeta) -> _Looked:
+    """Re-read the group with the results stored so far (blocking: runs in a thread)."""
+    members, found = dispatcher.backend.board.look(group_key)
+    results = {key: parse_result(raw) for key, raw in found.items()}
+    measured = _measured(members, results)
+    if len(members) >= meta.size and len(measured) == meta.size:
+        present = sorted(measured)
+        return _Looked(members, results, _assemble(dispatcher, meta, members, results, present), present)
+    return _Looked(members, results, None, [])
+
+
+class _SharedLooks:
+    """The re-reads in progress in one event loop, by group: a waiter joins one started after
+    its latest notice (so it sees at least what that notice announced), else starts its own."""
+
+    def __init__(self) -> None:
+        self.started = 0  # re-reads started so far: a waiter notes it at each notice
+        self._running: dict[str, tuple[int, asyncio.Future[_Looked]]] = {}
+
+    async def look(self, dispatcher: Dispatcher, group_key: str, meta: GroupMeta, *, after: int) -> _Looked:
+        running = self._running.get(group_key)
+        if running is not None and running[0] > after:
+            return await asyncio.shield(running[1])
+        self.started += 1
+        number = self.started
+        future = asyncio.ensure_future(_thread(_look, dispatcher, group_key, meta))
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved even if nobody waits
+        self._running[group_key] = (number, future)
+        try:
+            return await asyncio.shield(future)
+        finally:
+            if self._running.get(group_key, (0, None))[1] is future:
+                del self._running[group_key]
+
+
+_LOOKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SharedLooks] = weakref.WeakKeyDictionary()
+
+
+def _shared_looks(loop: asyncio.AbstractEventLoop) -> _SharedLooks:
+    looks = _LOOKS.get(loop)
+    if looks is None:
+        looks = _LOOKS[loop] = _SharedLooks()
+    return looks
+
+
+def _assemble(
     dispatcher: Dispatcher,
-    request: GroupMembersRequest,
     meta: GroupMeta,
     members: dict[int, MemberRecord],
-    mine: list[int],
     have: dict[str, Measurement],
     present: list[int],
-    complete: bool,
-) -> GroupMembersResponse:
+) -> GroupResult:
+    """The rewards of the members ``present`` (blocking: the problem may be read)."""
     items: list[Measurement] = []
     for i in present:
         record = members[i]
         items.append(record.pre if record.pre is not None else have[record.task.key if record.task else ""])
     problem = dispatcher.backend.problems.by_version(meta.problem_version)
-    options = meta.options
-    result = assemble_group(problem, items, options)
+    return assemble_group(problem, items, meta.options)
+
+
+def _reply(
+    request: GroupMembersRequest, result: GroupResult, present: list[int], mine: list[int], complete: bool
+) -> GroupMembersResponse:
+    """This request's reply: its own members' results, by their index in the group."""
     position = {index: p for p, index in enumerate(present)}
     results = [result.results[position[i]].model_copy(update={"index": i}) for i in mine]
     return GroupMembersResponse(

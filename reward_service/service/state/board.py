@@ -13,19 +13,24 @@ the next free index once, and a resend with the same id gets the same index. Res
 member with the same response is a no-op; a different response under a
 registered index, or another size, problem or options, is a :class:`~reward_service.errors.Conflict`.
 
+A waiter re-reads its group with :meth:`Board.look`, which also brings the results stored
+so far for the members' tasks (one round trip on Redis instead of two).
+
 Two backends, as for the rest of the state: :class:`RedisBoard` (a hash per group, one
-Lua script per join) and :class:`MemoryBoard` (the embedded mode; expired groups are
-swept on the next join).
+Lua script per join or look, each replying with one JSON string) and :class:`MemoryBoard`
+(the embedded mode; expired groups are swept on the next join; results are left to the
+in-process result cache).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 from pydantic import BaseModel, ConfigDict
@@ -78,13 +83,15 @@ class Board(Protocol):
         auto: Mapping[str, MemberRecord] | None = None,
     ) -> tuple[dict[int, MemberRecord], dict[str, int]]: ...
     def read(self, group_key: str) -> tuple[GroupMeta | None, dict[int, MemberRecord]]: ...
+    def look(self, group_key: str) -> tuple[dict[int, MemberRecord], dict[str, str]]: ...
 
 
 # KEYS[1]: the group hash. ARGV: meta JSON, expiry (ms), channel, notice, size, then triples (kind, id, member
 # JSON): kind 'm' with the member's index, or 'a' with a caller's member id (the next free index is assigned
 # to it once; 'id:{member id}' remembers which). Checks everything before writing anything; publishes the
 # group's notice once every member is registered (a waiter needs no notice for each join, only for the last).
-# Returns {0, hgetall, assigned (id, index)...}; {1, field} on a conflict; {2, id} when the group is full.
+# Returns {0, JSON [{index: member JSON}, {member id: index}]} (one bulk string: decoded in C, not item by item
+# by redis-py's parser); {1, field} on a conflict; {2, id} when the group is full.
 _JOIN = """
 local meta = redis.call('HGET', KEYS[1], 'meta')
 if meta and meta ~= ARGV[1] then return {1, 'meta'} end
@@ -116,19 +123,41 @@ for i = 6, #ARGV, 3 do
       redis.call('HSET', KEYS[1], 'id:' .. ARGV[i + 1], idx)
     end
     redis.call('HSETNX', KEYS[1], 'm:' .. idx, ARGV[i + 2])
-    assigned[#assigned + 1] = ARGV[i + 1]
-    assigned[#assigned + 1] = tostring(idx)
+    assigned[ARGV[i + 1]] = tonumber(idx)
   end
 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 local all = redis.call('HGETALL', KEYS[1])
-local count = 0
+local members, count = {}, 0
 for i = 1, #all, 2 do
-  if string.sub(all[i], 1, 2) == 'm:' then count = count + 1 end
+  if string.sub(all[i], 1, 2) == 'm:' then
+    members[string.sub(all[i], 3)] = all[i + 1]
+    count = count + 1
+  end
 end
 if count >= size then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
-return {0, all, assigned}
+return {0, cjson.encode({members, assigned})}
+"""
+
+
+# KEYS[1]: the group hash. ARGV[1]: the result key prefix. A waiter's re-read after the group's notice: the
+# members and, in the same round trip, the stored results of their tasks. Returns JSON [{index: member JSON},
+# {task id: result JSON}].
+_LOOK = """
+local all = redis.call('HGETALL', KEYS[1])
+local members, found = {}, {}
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, 2) == 'm:' then
+    members[string.sub(all[i], 3)] = all[i + 1]
+    local task = cjson.decode(all[i + 1]).task
+    if type(task) == 'table' and task.key then
+      local result = redis.call('GET', ARGV[1] .. task.key)
+      if result then found[task.key] = result end
+    end
+  end
+end
+return cjson.encode({members, found})
 """
 
 
@@ -139,7 +168,14 @@ def _record(raw: str) -> MemberRecord:
 
 
 def _members(raw: Mapping[str, str]) -> dict[int, MemberRecord]:
+    """The members of an HGETALL reply."""
     return {int(k[2:]): _record(v) for k, v in raw.items() if k.startswith("m:")}
+
+
+def _decoded(blob: str) -> tuple[dict[int, MemberRecord], dict[str, Any]]:
+    """The members and the second part of a script's JSON reply."""
+    members, extra = json.loads(blob)
+    return {int(k): _record(v) for k, v in members.items()}, extra
 
 
 def _full(group_key: str, member_id: str) -> Conflict:
@@ -150,6 +186,7 @@ class RedisBoard:
     def __init__(self, client: redis.Redis[str]) -> None:
         self.client = client
         self._join = client.register_script(_JOIN)
+        self._look = client.register_script(_LOOK)
 
     def join(
         self,
@@ -174,15 +211,21 @@ class RedisBoard:
             raise _conflict(group_key, what)
         if status == 2:
             raise _full(group_key, str(reply[1]))
-        flat, pairs = list(reply[1]), list(reply[2])
-        assigned = {str(k): int(v) for k, v in zip(pairs[::2], pairs[1::2], strict=True)}
-        return _members(dict(zip(flat[::2], flat[1::2], strict=True))), assigned
+        members, assigned = _decoded(reply[1])
+        return members, {str(k): int(v) for k, v in assigned.items()}
 
     def read(self, group_key: str) -> tuple[GroupMeta | None, dict[int, MemberRecord]]:
         with redis_errors():
             raw: dict[str, str] = self.client.hgetall(keys.group(group_key))
         meta = GroupMeta.model_validate_json(raw["meta"]) if "meta" in raw else None
         return meta, _members(raw)
+
+    def look(self, group_key: str) -> tuple[dict[int, MemberRecord], dict[str, str]]:
+        """The group's members and the stored results of their tasks (raw, by task id): one round trip."""
+        with redis_errors():
+            reply = self._look(keys=[keys.group(group_key)], args=[keys.result("")])
+        members, found = _decoded(reply)
+        return members, {str(k): str(v) for k, v in found.items()}
 
 
 @dataclass
@@ -258,3 +301,7 @@ class MemoryBoard:
             if held is None or held.until <= time.monotonic():
                 return None, {}
             return held.meta, dict(held.members)
+
+    def look(self, group_key: str) -> tuple[dict[int, MemberRecord], dict[str, str]]:
+        """The group's members; their results are left to the (in-process) result cache."""
+        return self.read(group_key)[1], {}

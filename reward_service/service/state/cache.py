@@ -7,6 +7,7 @@ version), another meter backend or another sandbox image never reuses a stale re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from ...meter.identity import environment_tag
@@ -14,7 +15,14 @@ from ...results import Measurement
 from . import keys
 from .store import Store
 
-__all__ = ["ResultCache", "environment_tag", "result_ttl_s"]
+__all__ = ["ResultCache", "environment_tag", "result_ttl_s", "parse_result"]
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_result(raw: str) -> Measurement:
+    """A stored result, parsed once per process: every waiter of a group reads the same
+    results (each of a group's members reads all of them). Shared: treat it as read-only."""
+    return Measurement.model_validate_json(raw)
 
 
 def result_ttl_s(measurement: Measurement) -> int:
@@ -30,7 +38,7 @@ class ResultCache:
 
     def get_many(self, task_keys: Sequence[str]) -> list[Measurement | None]:
         raw = self.store.mget([keys.result(k) for k in task_keys])
-        return [Measurement.model_validate_json(v) if v is not None else None for v in raw]
+        return [parse_result(v) if v is not None else None for v in raw]
 
     def put(self, task: str, measurement: Measurement) -> None:
         """Store a result (workers store theirs with the ack: :meth:`TaskQueue.complete`)."""

@@ -5,6 +5,11 @@ the id at it. A changed problem gets a new version, and since result-cache keys 
 the version it never reuses results measured for the old one. Workers fetch problems by
 version, so a task queued before the change still runs on the problem it was planned for.
 Versions no longer pointed at expire after a week (queued tasks may still need them).
+
+Parsed problems are kept in process by version (immutable). :meth:`ProblemStore.recall`
+also gives, without a round trip, the version this process last saw under an id; the id
+may have moved on since, so a caller that uses it has the version checked where it writes
+(see :mod:`..queue.admission`).
 """
 
 from __future__ import annotations
@@ -26,15 +31,37 @@ class ProblemStore:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._parsed: OrderedDict[str, Problem] = OrderedDict()
+        self._seen: OrderedDict[str, str] = OrderedDict()  # id -> version last seen here
         self._lock = threading.Lock()
 
-    def _remember(self, problem: Problem) -> Problem:
+    def _remember(self, problem: Problem, problem_id: str | None = None) -> Problem:
         with self._lock:
             self._parsed[problem.version] = problem
             self._parsed.move_to_end(problem.version)
             while len(self._parsed) > _LOCAL_CACHE:
                 self._parsed.popitem(last=False)
+            if problem_id is not None:
+                self._seen[problem_id] = problem.version
+                self._seen.move_to_end(problem_id)
+                while len(self._seen) > _LOCAL_CACHE:
+                    self._seen.popitem(last=False)
         return problem
+
+    def recall(self, problem_id: str) -> Problem | None:
+        """The problem this process last saw under ``problem_id`` (no round trip), if any. Not
+        authoritative: check its version where it matters (:meth:`current`)."""
+        with self._lock:
+            version = self._seen.get(problem_id)
+            return self._parsed.get(version) if version is not None else None
+
+    def forget(self, problem_id: str) -> None:
+        """Drop what :meth:`recall` knows of ``problem_id`` (it was found stale)."""
+        with self._lock:
+            self._seen.pop(problem_id, None)
+
+    def current(self, problem_id: str, version: str) -> bool:
+        """Whether ``problem_id`` names ``version`` now (one round trip)."""
+        return self.version_of(problem_id) == version
 
     def put(self, problem: Problem) -> tuple[str, bool]:
         """Register (or replace) a problem; returns (version, created)."""
@@ -44,7 +71,7 @@ class ProblemStore:
         self.store.set(keys.problem_id(problem.id), version)
         if previous and previous != version:
             self.store.expire(keys.problem_version(previous), keys.PROBLEM_VERSION_TTL_S)
-        self._remember(problem)
+        self._remember(problem, problem.id)
         return version, previous is None
 
     def put_inline(self, problem: Problem) -> str:
@@ -63,7 +90,9 @@ class ProblemStore:
         version = self.version_of(problem_id)
         if version is None:
             raise UnknownProblem(f"no problem registered as {problem_id!r}", problem_id=problem_id)
-        return self.by_version(version)
+        problem = self.by_version(version)
+        self._remember(problem, problem_id)
+        return problem
 
     def by_version(self, version: str) -> Problem:
         with self._lock:
@@ -77,6 +106,7 @@ class ProblemStore:
 
     def delete(self, problem_id: str) -> bool:
         version = self.version_of(problem_id)
+        self.forget(problem_id)
         if version is None:
             return False
         self.store.delete(keys.problem_id(problem_id))
