@@ -508,12 +508,39 @@ def serve(ctl_in: int, ctl_out: int) -> None:
     template_proc.wait()
 
 
+def _busy_s(pid: int) -> float:
+    """Seconds the run has spent on a CPU or waiting in a run queue for one (all its threads).
+
+    The wall limit is for runs that stall (sleep, block): it counts only the time a run was
+    neither running nor runnable, so a CPU-bound run on a loaded machine (valgrind, other
+    jobs) reaches its CPU limit, never the wall limit first. From the scheduler's per-thread
+    ``schedstat`` (run time, run-queue wait), or, without it, the CPU time in ``stat``
+    (which includes exited threads). 0 when the run is gone.
+    """
+    cpu = waited = 0.0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            fields = read_file(f"/proc/{pid}/task/{task}/schedstat").split()
+            cpu += int(fields[0]) / 1e9
+            waited += int(fields[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        stat = read_file(f"/proc/{pid}/stat").rsplit(b")", 1)[1].split()
+        cpu = max(cpu, (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        pass
+    return cpu + waited
+
+
 def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> dict[str, Any]:
     """One run: its request in, the report out (see ``protocol.py`` for what it holds)."""
     with open(os.path.join(SCRATCH, REQUEST_FILE), "wb") as fh:  # marshal: C speed in the run
         fh.write(marshal.dumps(compile_request(req)))
     started = time.monotonic()
-    deadline = started + float(req["limits"]["wall_s"])
+    stall_s = float(req["limits"]["wall_s"])
+    hard = started + max(stall_s, float(req["limits"].get("overload_s") or 0.0))
+    check_at = started + stall_s  # the stall cannot reach its budget before this
     os.write(trig_w, b"x")
     first = read_exact(resp_r, STATUS.size)
     pid = STATUS.unpack(first)[0]
@@ -522,10 +549,15 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
     limit: str | None = None
     killed = False
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0 and not killed:
-            limit, killed = "wall", True
-            os.kill(pid, signal.SIGKILL)
+        now = time.monotonic()
+        if not killed and now >= min(check_at, hard):
+            stalled = now - started - _busy_s(pid)
+            if stalled >= stall_s or now >= hard:
+                limit, killed = ("wall" if stalled >= stall_s else "overload"), True
+                os.kill(pid, signal.SIGKILL)
+            else:  # stalled time grows no faster than the clock
+                check_at = now + max(stall_s - stalled, 0.05)
+        left = min(check_at, hard) - now
         ready, _, _ = select.select([resp_r, result_r], [], [], max(left, 0.05) if not killed else 1.0)
         if result_r in ready and limit != "output":
             if not _drain(result_r, buf, frame_limit) and not killed:
