@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -51,11 +52,23 @@ def pinned_sandbox(settings: Settings) -> Iterator[EmbeddedSandbox]:
         sandbox.close()
 
 
+def spinning(hogs: list[subprocess.Popen[bytes]]) -> None:
+    """Wait until every hog has started spinning (has used CPU in its loop)."""
+    deadline = time.monotonic() + 20
+    for hog in hogs:
+        while time.monotonic() < deadline:
+            stat = Path(f"/proc/{hog.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            if int(stat[11]) > 5:  # clock ticks of user time: past the interpreter's start
+                break
+            time.sleep(0.05)
+
+
 def test_a_cpu_bound_run_on_a_loaded_cpu_is_not_stopped_by_the_wall_limit(pinned_sandbox: EmbeddedSandbox) -> None:
     n = 15_000_000
     spec = RunSpec(code=BUSY, entry=EntryPoint(function="f"), inputs=[{"args": [n]}], cpu_s=4.0)
     hogs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(5)]
     try:
+        spinning(hogs)
         started = time.monotonic()
         outcome = pinned_sandbox.run_untrusted(spec)
         wall = time.monotonic() - started
