@@ -200,12 +200,17 @@ def seed_run() -> None:
     forked child (its ``os.register_at_fork`` hook), so an unseeded ``random.shuffle`` got
     another permutation, and another count and maybe verdict, on every run. Called last
     before the candidate, so trusted setup code or a generator that draws from the global
-    instance does not shift it. Entropy stays entropy: ``os.urandom``, ``secrets``,
-    ``random.SystemRandom``, ``uuid.uuid4``, the clock and the run's pid are not repeatable.
+    instance does not shift it. numpy's legacy global generator is seeded too when numpy is
+    already imported (the sandbox images do not carry numpy; an image that adds it should
+    preload it, or a candidate's ``import numpy`` seeds it from the OS inside the count).
+    Entropy stays entropy: ``os.urandom``, ``secrets``, ``random.SystemRandom``, a new
+    ``random.Random()`` without a seed, ``uuid.uuid4``, the clock and the run's pid are not
+    repeatable; a program that depends on them is judged on the run it gets.
     """
-    module = sys.modules.get("random")
-    if module is not None:
-        module.seed(0)
+    for name in ("random", "numpy.random"):
+        module = sys.modules.get(name)
+        if module is not None:
+            module.seed(0)
 
 
 def _exc_name(exc: BaseException) -> str:
