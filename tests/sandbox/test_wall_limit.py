@@ -64,9 +64,11 @@ def spinning(hogs: list[subprocess.Popen[bytes]]) -> None:
 
 
 def test_a_cpu_bound_run_on_a_loaded_cpu_is_not_stopped_by_the_wall_limit(pinned_sandbox: EmbeddedSandbox) -> None:
-    n = 15_000_000
+    n = 25_000_000
     spec = RunSpec(code=BUSY, entry=EntryPoint(function="f"), inputs=[{"args": [n]}], cpu_s=4.0)
-    hogs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(5)]
+    # each in a session of its own, as the zygotes are: with autogroup scheduling a CPU is
+    # shared between sessions first
+    hogs = [subprocess.Popen([sys.executable, "-c", SPIN], start_new_session=True) for _ in range(5)]
     try:
         spinning(hogs)
         started = time.monotonic()
