@@ -132,7 +132,8 @@ def compare(label: str, a: dict[Key, Any], b: dict[Key, Any]) -> tuple[int, int]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--all-generator-tasks", action="store_true", help="EvalPerf: all 89 generator tasks")
-    parser.add_argument("--per-task", type=int, default=None, help="at most N EvalPerf solutions per task, spread over its clusters")
+    parser.add_argument("--per-task", type=int, default=None,
+                        help="at most N EvalPerf solutions per task, spread over its clusters")
     parser.add_argument("--mbpp", type=int, default=None, help="only the first N MBPP+ problems")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0, help="seed of pass C's order")
