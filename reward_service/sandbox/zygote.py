@@ -48,6 +48,9 @@ def zygote_environment(meter: Meter | None, count_dir: str, scratch: str, hash_s
     }
 
 
+#: how far short of its CPU limit a run that ended without a result may be and still have hit it
+#: (the kernel charges CPU time in clock ticks)
+CPU_SLACK_S = 0.1
 #: the least share of a CPU a runnable run is assumed to get: past ``cpu_s * OVERLOAD_FACTOR``
 #: of wall time (plus its stall budget) the machine, not the run, is at fault
 OVERLOAD_FACTOR = 20.0
@@ -214,6 +217,10 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
         out.status, out.limit = RunStatus.timeout, "cpu"
     elif sig == signal.SIGXFSZ:
         out.status, out.limit = RunStatus.output_limit, "output"
+    elif (result is None or "harness_error" in result) and out.cpu_s >= spec.cpu_s - CPU_SLACK_S:
+        # the CPU limit, however the run ended: under valgrind, RLIMIT_CPU ends the run with
+        # an exit status, not a signal (and a run cannot spend CPU it did not spend)
+        out.status, out.limit = RunStatus.timeout, "cpu"
     elif result is None or "harness_error" in result:
         out.status = RunStatus.crashed
         out.message = (f"killed by signal {sig}" if sig is not None

@@ -23,6 +23,7 @@ from reward_service.problem import EntryPoint
 from reward_service.sandbox.base import RunSpec, RunStatus
 from reward_service.sandbox.embedded import EmbeddedSandbox
 from reward_service.sandbox.zygote import wall_limits
+from reward_service.scoring import Scorer
 from reward_service.settings import Settings
 
 CPU = 0
@@ -100,3 +101,12 @@ def test_wall_limits_bound_the_whole_run() -> None:
     stall, overload = wall_limits(120.0, 1.5)
     assert stall == 180.0 and overload > stall + 120.0
     assert wall_limits(0.5, 3.0)[0] == 5.0
+
+
+def test_a_metered_run_that_spends_its_cpu_limit_is_a_cpu_timeout(scorer: Scorer) -> None:
+    # valgrind ends a run past RLIMIT_CPU with an exit status, not SIGXCPU: it was reported as
+    # a crash ("exited without a result"), and run a second time
+    spec = RunSpec(code="def f():\n    while True:\n        pass\n", entry=EntryPoint(function="f"),
+                   inputs=[{"args": []}], cpu_s=1.0, measure=True)
+    outcome = scorer.sandbox.run_untrusted(spec)
+    assert outcome.status is RunStatus.timeout and outcome.limit == "cpu", (outcome.status, outcome.message)
