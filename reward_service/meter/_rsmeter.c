@@ -134,6 +134,192 @@ static PyObject *rs_perf_read(PyObject *self, PyObject *args) {
 }
 
 
+/* ------------------------------------------------------------------ the template's loop
+ *
+ * fork_runs(trig_r, resp_w, ready_r, go_w, keep, pidns): the template's whole loop, in C.
+ * Per byte read from trig_r it forks one run and reports on resp_w (protocol.STATUS
+ * records: the pid, then how the run ended); it returns only in a forked run, with the
+ * run's arming pipe (read end, write end), and ends the process when trig_r closes.
+ *
+ * Why native: every run is forked from the template's heap, and a run's allocations (the
+ * candidate's included) land where that heap's free lists say. A loop in Python keeps the
+ * last run's pid, wait status and usage alive as objects, and frees and allocates others,
+ * so the heap at each fork depended on the runs before it (a pid past 256 is an object,
+ * below it a cached small int): the counts of programs whose work depends on addresses
+ * (id()-ordered sets) moved with the run's position in the zygote's life. This loop
+ * touches no Python object between forks: every run starts from the same heap.
+ *
+ * After a run: every process it left is killed (in a PID namespace of our own, every one
+ * but `keep`; else the run's process group) and reaped (the template is a subreaper).
+ * ready_r/go_w (or -1): the hardware-counter handshake (perf meter).
+ */
+#include <dirent.h>
+#include <endian.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+static int write_all(int fd, const char *buf, Py_ssize_t n);
+
+static int read_byte(int fd, char *c) {
+    for (;;) {
+        ssize_t n = read(fd, c, 1);
+        if (n >= 0 || errno != EINTR)
+            return (int)n;
+    }
+}
+
+static void put32(unsigned char **p, int32_t v) {
+    uint32_t be = htobe32((uint32_t)v);
+    memcpy(*p, &be, 4);
+    *p += 4;
+}
+
+static void put64(unsigned char **p, int64_t v) {
+    uint64_t be = htobe64((uint64_t)v);
+    memcpy(*p, &be, 8);
+    *p += 8;
+}
+
+static void putd(unsigned char **p, double d) {
+    int64_t v;
+    memcpy(&v, &d, 8);
+    put64(p, v);
+}
+
+/* one STATUS record (">iiddqqqqi"), written whole; a template that cannot report ends */
+static void report(int fd, int pid, int status, double utime, double stime, long long maxrss, long long left,
+                   long long count, long long err, int armed) {
+    unsigned char rec[4 + 4 + 8 + 8 + 8 + 8 + 8 + 8 + 4], *p = rec;
+    put32(&p, pid);
+    put32(&p, status);
+    putd(&p, utime);
+    putd(&p, stime);
+    put64(&p, maxrss);
+    put64(&p, left);
+    put64(&p, count);
+    put64(&p, err);
+    put32(&p, armed);
+    if (write_all(fd, (const char *)rec, (Py_ssize_t)sizeof(rec)) != 0)
+        _exit(0);
+}
+
+static int no_children(void) {
+    siginfo_t info;
+    memset(&info, 0, sizeof(info));
+    return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD;
+}
+
+static long long kill_leftovers(pid_t child, const pid_t *keep, Py_ssize_t nkeep, int pidns) {
+    long long killed = 0;
+    if (pidns) {
+        if (no_children())
+            return 0;
+        DIR *proc = opendir("/proc");
+        struct dirent *entry;
+        while (proc != NULL && (entry = readdir(proc)) != NULL) {
+            char *end;
+            long pid = strtol(entry->d_name, &end, 10);
+            if (*entry->d_name == '\0' || *end != '\0' || pid <= 0)
+                continue;
+            int kept = 0;
+            for (Py_ssize_t i = 0; i < nkeep; i++)
+                kept |= keep[i] == (pid_t)pid;
+            if (!kept && kill((pid_t)pid, SIGKILL) == 0)
+                killed++;
+        }
+        if (proc != NULL)
+            closedir(proc);
+    } else if (killpg(child, SIGKILL) == 0) {
+        killed = 1;
+    }
+    for (;;) {
+        pid_t got = waitpid(-1, NULL, killed ? 0 : WNOHANG);
+        if (got == 0 || (got < 0 && errno != EINTR))
+            break;
+    }
+    return killed;
+}
+
+static PyObject *rs_fork_runs(PyObject *self, PyObject *args) {
+    (void)self;
+    int trig_r, resp_w, ready_r, go_w, pidns;
+    PyObject *keep_list;
+    if (!PyArg_ParseTuple(args, "iiiiO!p", &trig_r, &resp_w, &ready_r, &go_w, &PyList_Type, &keep_list, &pidns))
+        return NULL;
+    Py_ssize_t nkeep = PyList_GET_SIZE(keep_list);
+    if (nkeep > 64) {
+        PyErr_SetString(PyExc_ValueError, "keep: at most 64 pids");
+        return NULL;
+    }
+    pid_t keep[64];
+    for (Py_ssize_t i = 0; i < nkeep; i++) {
+        long v = PyLong_AsLong(PyList_GET_ITEM(keep_list, i));
+        if (v == -1 && PyErr_Occurred())
+            return NULL;
+        keep[i] = (pid_t)v;
+    }
+    for (;;) {
+        char c;
+        if (read_byte(trig_r, &c) != 1)
+            _exit(0);
+        int arm[2];
+        if (pipe2(arm, O_CLOEXEC) != 0)
+            _exit(0);
+        PyOS_BeforeFork();
+        pid_t pid = fork();
+        if (pid == 0) {
+            PyOS_AfterFork_Child();
+            return Py_BuildValue("(ii)", arm[0], arm[1]);
+        }
+        PyOS_AfterFork_Parent();
+        close(arm[1]);
+        if (pid < 0)  /* the zygote sees the template end: the host replaces it and runs again */
+            _exit(1);
+        report(resp_w, pid, 0, 0.0, 0.0, 0, 0, -1, 0, 0);
+        int counter = -1;
+        long long count = -1, err = 0;
+        if (ready_r >= 0 && go_w >= 0) {
+            if (read_byte(ready_r, &c) == 1 && c == 'R') {
+                struct perf_event_attr attr;
+                memset(&attr, 0, sizeof(attr));
+                attr.size = sizeof(attr);
+                attr.type = PERF_TYPE_HARDWARE;
+                attr.config = PERF_COUNT_HW_INSTRUCTIONS;
+                attr.disabled = 1;
+                attr.inherit = 1;
+                attr.exclude_kernel = 1;
+                attr.exclude_hv = 1;
+                counter = (int)syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+                if (counter < 0 || ioctl(counter, PERF_EVENT_IOC_ENABLE, 0) != 0)
+                    err = errno ? errno : -1;
+            }
+            if (write_all(go_w, "G", 1) != 0)
+                _exit(0);
+        }
+        int status = 0;
+        struct rusage ru;
+        memset(&ru, 0, sizeof(ru));
+        while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
+            ;
+        long long left = kill_leftovers(pid, keep, nkeep, pidns);
+        int armed = read_byte(arm[0], &c) == 1 && c == 'A';  /* every writer is gone: one byte, or EOF */
+        close(arm[0]);
+        if (counter >= 0) {
+            unsigned long long value = 0;
+            if (!err && read(counter, &value, sizeof(value)) == (ssize_t)sizeof(value))
+                count = (long long)value;
+            else if (!err)
+                err = errno ? errno : -1;
+            close(counter);
+        }
+        report(resp_w, pid, status, ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+               ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss, left, count, err, armed);
+    }
+}
+
 /* ------------------------------------------------------------------ sandbox policy
  *
  * The rules a run lives by, as an audit hook written in C (PEP 578). A hook written in
@@ -793,6 +979,7 @@ static PyMethodDef methods[] = {
     {"perf_open", rs_perf_open, METH_VARARGS, "Open a disabled, inherited instruction counter on pid."},
     {"perf_enable", rs_perf_enable, METH_VARARGS, "Enable a counter."},
     {"perf_read", rs_perf_read, METH_VARARGS, "Read a counter's value."},
+    {"fork_runs", rs_fork_runs, METH_VARARGS, "Template: fork one run per trigger byte; returns in each run."},
     {"warm_template", rs_warm_template, METH_VARARGS, "Template, once: run the native paths of a run."},
     {"install_policy", rs_install_policy, METH_VARARGS, "Run, once: install the sandbox's audit hook."},
     {NULL, NULL, 0, NULL},

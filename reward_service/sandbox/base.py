@@ -37,7 +37,11 @@ class RunSpec:
     measure: bool = False  # count instructions (runs on a metering zygote)
     digest: bool = True  # huge plain outputs may come back as a digest (see wire.dumps_output)
 
-    def to_request(self, wall_s: float, nproc: int, nofile: int, fsize: int) -> dict[str, Any]:
+    def to_request(self, wall_s: float, nproc: int, nofile: int, fsize: int,
+                   overload_s: float | None = None) -> dict[str, Any]:
+        """The zygote's request. ``wall_s``: how long the run may stall (neither on a CPU nor
+        waiting for one); ``overload_s``: the most wall time it may take in all, however
+        loaded the machine (past it the machine is at fault, not the run)."""
         return {
             "code": self.code,
             "setup": self.setup,
@@ -51,6 +55,7 @@ class RunSpec:
             "limits": {
                 "cpu_s": self.cpu_s,
                 "wall_s": wall_s,
+                "overload_s": overload_s if overload_s is not None else wall_s,
                 "memory_mb": self.memory_mb,
                 "nproc": nproc,
                 "nofile": nofile,

@@ -167,48 +167,6 @@ def _ancestors() -> set[int]:
 _PIDNS = os.environ.get("RS_PIDNS") == "1"
 
 
-def _no_children() -> bool:
-    """True when this process has no child at all (running or not), without reaping any."""
-    try:
-        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
-        return True
-    return False
-
-
-def _kill_leftovers(child: int, keep: set[int]) -> int:
-    """Kill every process the run left behind; returns how many there were.
-
-    In a PID namespace of our own (bubblewrap, a container) that is every process but the
-    zygote's; elsewhere it is the child's process group. The template adopts every orphan
-    (it is a subreaper), so when it has no child left, nothing of the run is left either.
-    """
-    killed = 0
-    if _PIDNS:
-        if _no_children():
-            return 0
-        for name in os.listdir("/proc"):
-            if name.isdigit() and int(name) not in keep:
-                try:
-                    os.kill(int(name), signal.SIGKILL)
-                    killed += 1
-                except (ProcessLookupError, PermissionError):
-                    pass
-    else:
-        try:
-            os.killpg(child, signal.SIGKILL)
-            killed = 1
-        except (ProcessLookupError, PermissionError):
-            pass
-    while True:
-        try:
-            if os.waitpid(-1, os.WNOHANG if not killed else 0)[0] == 0:
-                break
-        except ChildProcessError:
-            break
-    return killed
-
-
 def _child(result_w: int, arm: tuple[int, int], ready_w: int | None, go_r: int | None) -> None:
     """First steps of a fresh run process: take the request, shed the zygote's descriptors."""
     try:
@@ -254,7 +212,7 @@ def f(x, y=None):
 _WARM_REQUEST: dict[str, Any] = {
     "code": _WARM_CODE, "setup": None, "entry": {"function": "f", "class_name": None},
     "inputs": [{"args": [i, "s", [1.5, None, True]], "kwargs": {}} for i in range(3)],
-    "generator": None, "scale": None, "seed": 0, "output_encoder": None, "id": 1,
+    "generator": None, "scale": None, "seed": 0, "output_encoder": None,
     "limits": {"cpu_s": 12.5, "wall_s": 18.75, "memory_mb": 256, "nproc": 32, "nofile": 64, "fsize": 8 << 20},
 }
 # audit events a run raises, for the policy's checks (see _rsmeter.warm_template)
@@ -297,7 +255,6 @@ def _warm() -> None:
     os.unlink(out_path)
     os.chdir(SCRATCH)
     os.setpgid(0, os.getpgid(0))  # the run makes itself a group leader; this changes nothing
-    _no_children()
     _build_inputs(sample, {"__name__": "__setup__"})
 
     def refuse(which: int, limits: tuple[int, int]) -> None:  # the run's rlimits, without setting them
@@ -359,55 +316,30 @@ def template(trig_r: int, resp_w: int, result_w: int, ready: tuple[int, int] | N
              go: tuple[int, int] | None) -> None:
     """The template process: forks one run at a time and reports how it ended.
 
-    It does the same work for every run, so every run starts from the same heap state
-    (callgrind counts move by ~2% with the heap state): byte-identical runs for every
-    candidate of a group.
+    Every run starts from the same heap state (callgrind counts move by ~2% with the heap
+    state, and ``id()``-ordered work with every address): once warm, the template runs no
+    Python code at all; its loop (fork, wait, clean up, report) is ``_rsmeter.fork_runs``.
     """
+    if _rsmeter is None:  # without the native helper no candidate runs (policy.py)
+        raise SystemExit("the sandbox's native helper (_rsmeter) is missing")
     keep = _ancestors()
-    if _rsmeter is not None and MODE != "qemu":  # QEMU refuses it; the qemu meter's plugin does it
+    if MODE != "qemu":  # QEMU refuses it; the qemu meter's plugin does it
         _rsmeter.set_subreaper()
-    read, write, fork, wait4, pack, pipe, close = os.read, os.write, os.fork, os.wait4, STATUS.pack, os.pipe, os.close
     _preload()
     if MODE in ("callgrind", "qemu"):  # the meters that translate code paths on first use
         _warm()
     # Every descriptor a run must not keep (valgrind's own sit above 1024 and are refused).
     _TEMPLATE_FDS.extend(fd for fd in map(int, os.listdir("/proc/self/fd")) if 2 < fd < 1024)
-    if _rsmeter is not None:
-        _rsmeter.set_undumpable()  # no run can read this process's memory or descriptors
+    _rsmeter.set_undumpable()  # no run can read this process's memory or descriptors
     gc.collect()
     gc.freeze()
-    if MODE == "callgrind" and _rsmeter is not None:
+    if MODE == "callgrind":
         _rsmeter.quiet()
-    write(resp_w, pack(0, 0, 0.0, 0.0, 0, 0, -1, 0, 0))  # warm: the zygote may greet the host now
-    while True:
-        if not read(trig_r, 1):
-            os._exit(0)
-        arm = pipe()
-        pid = fork()
-        if pid == 0:
-            _child(result_w, arm, ready[1] if ready else None, go[0] if go else None)
-        close(arm[1])
-        write(resp_w, pack(pid, 0, 0.0, 0.0, 0, 0, -1, 0, 0))
-        counter, count, err = -1, -1, 0
-        if ready is not None and go is not None and _rsmeter is not None:
-            if read(ready[0], 1) == b"R":
-                try:
-                    counter = _rsmeter.perf_open(pid)
-                    _rsmeter.perf_enable(counter)
-                except OSError as exc:
-                    err = exc.errno or -1
-            write(go[1], b"G")
-        _, status, ru = wait4(pid, 0)
-        left = _kill_leftovers(pid, keep)
-        armed = read(arm[0], 1) == b"A"  # every writer is gone: one byte, or EOF
-        close(arm[0])
-        if counter >= 0:
-            try:
-                count = _rsmeter.perf_read(counter)
-            except OSError as exc:
-                err = exc.errno or -1
-            os.close(counter)
-        write(resp_w, pack(pid, status, ru.ru_utime, ru.ru_stime, ru.ru_maxrss, left, count, err, int(armed)))
+    os.write(resp_w, STATUS.pack(0, 0, 0.0, 0.0, 0, 0, -1, 0, 0))  # warm: the zygote may greet the host now
+    # From here the loop is native (``_rsmeter.fork_runs``): it touches no Python object
+    # between forks, so every run starts from this very heap, whatever ran before it.
+    arm = _rsmeter.fork_runs(trig_r, resp_w, ready[0] if ready else -1, go[1] if go else -1, sorted(keep), _PIDNS)
+    _child(result_w, arm, ready[1] if ready else None, go[0] if go else None)
 
 
 def _preload() -> None:
@@ -508,12 +440,53 @@ def serve(ctl_in: int, ctl_out: int) -> None:
     template_proc.wait()
 
 
+def _busy_s(pid: int) -> float:
+    """Seconds the run has spent on a CPU or waiting in a run queue for one (all its threads).
+
+    The wall limit is for runs that stall (sleep, block): it counts only the time a run was
+    neither running nor runnable, so a CPU-bound run on a loaded machine (valgrind, other
+    jobs) reaches its CPU limit, never the wall limit first. From the scheduler's per-thread
+    ``schedstat`` (run time, run-queue wait), or, without it, the CPU time in ``stat``
+    (which includes exited threads). 0 when the run is gone.
+    """
+    cpu = waited = 0.0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            fields = read_file(f"/proc/{pid}/task/{task}/schedstat").split()
+            cpu += int(fields[0]) / 1e9
+            waited += int(fields[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        stat = read_file(f"/proc/{pid}/stat").rsplit(b")", 1)[1].split()
+        cpu = max(cpu, (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        pass
+    return cpu + waited
+
+
+def _run_request(req: dict[str, Any]) -> dict[str, Any]:
+    """What the run itself gets: the request compiled, without the zygote's run number.
+
+    Everything the run loads before its count is allocated on the same heap as the
+    candidate's objects, so it must be the same for every run of the same request: the run
+    number (an int object once past 256) moved every later allocation of its size and
+    changed the counts of programs whose work depends on addresses (``id()``-ordered sets
+    of objects) between a zygote's early and later runs.
+    """
+    out: dict[str, Any] = compile_request(req)
+    out.pop("id", None)
+    return out
+
+
 def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> dict[str, Any]:
     """One run: its request in, the report out (see ``protocol.py`` for what it holds)."""
     with open(os.path.join(SCRATCH, REQUEST_FILE), "wb") as fh:  # marshal: C speed in the run
-        fh.write(marshal.dumps(compile_request(req)))
+        fh.write(marshal.dumps(_run_request(req)))
     started = time.monotonic()
-    deadline = started + float(req["limits"]["wall_s"])
+    stall_s = float(req["limits"]["wall_s"])
+    hard = started + max(stall_s, float(req["limits"].get("overload_s") or 0.0))
+    check_at = started + stall_s  # the stall cannot reach its budget before this
     os.write(trig_w, b"x")
     first = read_exact(resp_r, STATUS.size)
     pid = STATUS.unpack(first)[0]
@@ -522,10 +495,15 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
     limit: str | None = None
     killed = False
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0 and not killed:
-            limit, killed = "wall", True
-            os.kill(pid, signal.SIGKILL)
+        now = time.monotonic()
+        if not killed and now >= min(check_at, hard):
+            stalled = now - started - _busy_s(pid)
+            if stalled >= stall_s or now >= hard:
+                limit, killed = ("wall" if stalled >= stall_s else "overload"), True
+                os.kill(pid, signal.SIGKILL)
+            else:  # stalled time grows no faster than the clock
+                check_at = now + max(stall_s - stalled, 0.05)
+        left = min(check_at, hard) - now
         ready, _, _ = select.select([resp_r, result_r], [], [], max(left, 0.05) if not killed else 1.0)
         if result_r in ready and limit != "output":
             if not _drain(result_r, buf, frame_limit) and not killed:

@@ -195,6 +195,26 @@ def _build_inputs(req: dict[str, Any], ns: dict[str, Any]) -> list[tuple[list[An
     return out
 
 
+def seed_run() -> None:
+    """Give the candidate the same pseudo-random state in every run: ``random.seed(0)``.
+
+    The template seeds ``random`` once, but ``random`` reseeds itself from the OS in every
+    forked child (its ``os.register_at_fork`` hook), so an unseeded ``random.shuffle`` got
+    another permutation, and another count and maybe verdict, on every run. Called last
+    before the candidate, so trusted setup code or a generator that draws from the global
+    instance does not shift it. numpy's legacy global generator is seeded too when numpy is
+    already imported (the sandbox images do not carry numpy; an image that adds it should
+    preload it, or a candidate's ``import numpy`` seeds it from the OS inside the count).
+    Entropy stays entropy: ``os.urandom``, ``secrets``, ``random.SystemRandom``, a new
+    ``random.Random()`` without a seed, ``uuid.uuid4``, the clock and the run's pid are not
+    repeatable; a program that depends on them is judged on the run it gets.
+    """
+    for name in ("random", "numpy.random"):
+        module = sys.modules.get(name)
+        if module is not None:
+            module.seed(0)
+
+
 def _exc_name(exc: BaseException) -> str:
     return type(exc).__name__[:80]
 
@@ -229,6 +249,7 @@ def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | 
         ns: dict[str, Any] = dict(setup_ns)
         ns["__name__"] = "__candidate__"
         _limits(req["limits"])
+        seed_run()
         install_policy(SCRATCH, METER_DIR)
         if ready_fd is not None and go_fd is not None:  # hardware counters: enabled for this pid now
             os.write(ready_fd, b"R")

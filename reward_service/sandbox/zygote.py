@@ -33,7 +33,8 @@ from .protocol import HDR, MAX_FRAME
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Channel", "Zygote", "ZygotePool", "PooledSandbox", "interpret", "zygote_environment", "slot_uid"]
+__all__ = ["Channel", "Zygote", "ZygotePool", "PooledSandbox", "interpret", "zygote_environment", "slot_uid",
+           "wall_limits", "OVERLOAD_FACTOR"]
 
 
 def zygote_environment(meter: Meter | None, count_dir: str, scratch: str, hash_seed: int, *,
@@ -45,6 +46,27 @@ def zygote_environment(meter: Meter | None, count_dir: str, scratch: str, hash_s
         "RS_LAUNCHER": json.dumps(meter.command_prefix(count_dir, harness_dir) if meter else []), "RS_SCRATCH": scratch,
         "RS_PIDNS": "1" if pidns else "0",
     }
+
+
+#: how far short of its CPU limit a run that ended without a result may be and still have hit it
+#: (the kernel charges CPU time in clock ticks)
+CPU_SLACK_S = 0.1
+#: the least share of a CPU a runnable run is assumed to get: past ``cpu_s * OVERLOAD_FACTOR``
+#: of wall time (plus its stall budget) the machine, not the run, is at fault
+OVERLOAD_FACTOR = 20.0
+
+
+def wall_limits(cpu_s: float, wall_factor: float, floor: float = 5.0) -> tuple[float, float]:
+    """(stall, overload) seconds for a run with ``cpu_s`` of CPU.
+
+    The wall limit (``stall``) counts only the time the run was neither on a CPU nor waiting
+    in a run queue for one (``harness.run_once``): it stops a run that sleeps or blocks, and
+    never a CPU-bound run on a busy machine before its CPU limit. ``overload`` bounds the
+    whole wall time however loaded the machine; a run stopped there is a SandboxError (retried,
+    then masked), not the candidate's timeout.
+    """
+    stall = max(floor, cpu_s * wall_factor)
+    return stall, stall + cpu_s * OVERLOAD_FACTOR
 
 
 def slot_uid(base: int, metered: bool, slot: int) -> int:
@@ -180,10 +202,13 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
     if not armed:
         if result is not None and "harness_error" in result:
             raise SandboxError(f"harness failed: {str(result['harness_error'])[-400:]}")
-        if report.get("limit") != "wall":
+        if report.get("limit") not in ("wall", "overload"):
             raise SandboxError(f"the run ended before the candidate started (exit {report.get('exit')}, "
                                f"signal {report.get('signal')})")
     sig = report.get("signal")
+    if report.get("limit") == "overload":  # runnable all along: the machine was too busy to finish it
+        raise SandboxError(f"the machine was too loaded to finish the run ({out.cpu_s:.1f} s of CPU "
+                           f"in {out.wall_s:.1f} s)")
     if report.get("limit") == "wall":
         out.status, out.limit = RunStatus.timeout, "wall"
     elif report.get("limit") == "output":
@@ -192,6 +217,10 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
         out.status, out.limit = RunStatus.timeout, "cpu"
     elif sig == signal.SIGXFSZ:
         out.status, out.limit = RunStatus.output_limit, "output"
+    elif (result is None or "harness_error" in result) and out.cpu_s >= spec.cpu_s - CPU_SLACK_S:
+        # the CPU limit, however the run ended: under valgrind, RLIMIT_CPU ends the run with
+        # an exit status, not a signal (and a run cannot spend CPU it did not spend)
+        out.status, out.limit = RunStatus.timeout, "cpu"
     elif result is None or "harness_error" in result:
         out.status = RunStatus.crashed
         out.message = (f"killed by signal {sig}" if sig is not None
@@ -228,13 +257,15 @@ class ZygotePool:
 
     def __init__(self, start: Callable[[int], Zygote], size: int, mode: str, meter: Meter | None,
                  runs_per_zygote: int = 10_000, warmup: RunSpec | None = None,
-                 wall_factor: float = 3.0, limits: tuple[int, int, int] = (32, 64, 8 << 20)) -> None:
+                 wall_factor: float = 3.0, limits: tuple[int, int, int] = (32, 64, 8 << 20),
+                 min_wall_s: float = 5.0) -> None:
         self._start = start
         self._mode = mode
         self._meter = meter
         self._runs_per_zygote = runs_per_zygote
         self._warmup = warmup
         self._wall_factor = wall_factor
+        self._min_wall_s = min_wall_s
         self._limits = limits
         self._idle: queue.LifoQueue[tuple[int, Zygote | None]] = queue.LifoQueue()
         self._lock = threading.Lock()
@@ -253,8 +284,8 @@ class ZygotePool:
 
     def _raw_run(self, zyg: Zygote, spec: RunSpec) -> RunOutcome:
         nproc, nofile, fsize = self._limits
-        wall = max(5.0, spec.cpu_s * self._wall_factor)
-        report = zyg.run(spec.to_request(wall, nproc, nofile, fsize), wall)
+        stall, overload = wall_limits(spec.cpu_s, self._wall_factor, self._min_wall_s)
+        report = zyg.run(spec.to_request(stall, nproc, nofile, fsize, overload_s=overload), overload)
         outcome = interpret(report, spec, self._mode)
         if spec.measure and self._meter is not None:
             reading = self._meter.read(report)
