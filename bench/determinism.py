@@ -105,9 +105,11 @@ def score(work: Path, name: str, responses: Path, data_dir: Path, args: argparse
                REWARD_SANDBOX__CONCURRENCY=str(args.concurrency))
     started = time.monotonic()
     with (work / f"{name}.log").open("w") as log:
-        subprocess.run([sys.executable, "-m", "reward_service.cli", "score", "--problems",
-                        str(work / "problems.jsonl"), "--responses", str(responses), "--out", str(out),
-                        "--meter", "callgrind"], env=env, check=True, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.run([sys.executable, "-m", "reward_service.cli", "score", "--problems",
+                               str(work / "problems.jsonl"), "--responses", str(responses), "--out", str(out),
+                               "--overwrite", "--meter", args.meter], env=env, stdout=log, stderr=subprocess.STDOUT)
+    if proc.returncode not in (0, 1):  # 1: some problem is invalid (said in the log); its groups carry `error`
+        raise SystemExit(f"pass {name} failed ({proc.returncode}): see {work / (name + '.log')}")
     seconds = time.monotonic() - started
     groups = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     sent = [json.loads(line) for line in responses.read_text().splitlines() if line.strip()]
@@ -141,6 +143,7 @@ def main() -> int:
                         help="at most N EvalPerf solutions per task, spread over its clusters")
     parser.add_argument("--mbpp", type=int, default=None, help="only the first N MBPP+ problems")
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--meter", default="auto", choices=["auto", "perf", "qemu", "callgrind"])
     parser.add_argument("--seed", type=int, default=0, help="seed of pass C's order")
     parser.add_argument("--data", type=Path, default=None, help="the shared data directory (default: found)")
     parser.add_argument("--keep", type=Path, default=None, help="work in this directory and keep it")
