@@ -76,6 +76,7 @@ class ExpectedOutputs:
         self._locks: dict[str, threading.Lock] = {}
         self._values: dict[str, Expected] = {}
         self._full: dict[tuple[str, str], list[Any]] = {}
+        self._metered: dict[tuple[str, str], bool] = {}
         self._invalid: dict[str, InvalidProblem] = {}
 
     def get(self, problem: Problem) -> Expected:
@@ -87,6 +88,22 @@ class ExpectedOutputs:
     def full(self, problem: Problem, which: str) -> list[Any]:
         """The reference's outputs in full: ``which`` is ``tests`` or ``perf:<j>``."""
         return self._once(problem, which, lambda: self._compute_full(problem, which), self._full)
+
+    def check_meterable(self, problem: Problem, j: int) -> None:
+        """Raise InvalidProblem when the reference itself cannot be metered on performance
+        input ``j`` within the problem's limits (the meter's slowdown and memory included).
+
+        Asked only after a candidate that passed the tests failed a metered run: if the
+        trusted reference fails it too, the limits are the problem's, not the candidate's.
+        """
+        def meter() -> bool:
+            if problem.reference is None:
+                return True
+            spec = perf_specs(problem, problem.reference, measure=True)[j]
+            self._run(problem, spec, f"performance input {j} under the meter (limits.perf_time_s, limits.memory_mb)")
+            return True
+
+        self._once(problem, f"metered:{j}", meter, self._metered)
 
     # ------------------------------------------------------------------ internals
     def _once(self, problem: Problem, part: str, compute: Callable[[], T], memo: dict[Any, T]) -> T:

@@ -91,6 +91,8 @@ class Judge:
         for j, spec in enumerate(perf_specs(problem, code, measure=True)):
             run = self.sandbox.run_untrusted(spec)
             if run.status is not RunStatus.ok:
+                if run.status is not RunStatus.error:  # a limit or a crash: does the reference fit under the meter?
+                    self.expected.check_meterable(problem, j)
                 failed = failure(run, "performance inputs")
                 failed.diagnostic.perf_input_index = j
                 failed.diagnostic.test_index = None

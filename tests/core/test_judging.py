@@ -136,3 +136,19 @@ def test_deep_but_legal_structures(scorer: Scorer) -> None:
     tuples = "def f(n):\n    v = [0]\n    for i in range(n):\n        v = [i, v] if i != 100 else (i, v)\n    return v\n"
     recursive = "def f(n):\n    return [n - 1, f(n - 1)] if n else [0]\n"
     assert verdicts(scorer, problem, recursive, tuples) == [Verdict.passed, Verdict.wrong_answer]
+
+
+def test_reference_that_cannot_be_metered_makes_the_problem_invalid(scorer: Scorer) -> None:
+    """A correct candidate whose metered run fails for the meter's overhead (Mbpp/599's suite
+    under a software meter, say) is not scored 0.0 when the trusted reference fails the same
+    metered run: the limits are the problem's, and it is said so once."""
+    ref = "def f(n):\n    t = 0\n    for i in range(n):\n        t += i\n    return t\n"
+    problem = Problem(id="t/unmeterable", entry_point="f", reference=ref, tests=[{"args": [10]}],
+                      performance={"inputs": [{"args": [3_000_000]}]}, limits={"perf_time_s": 1.0})
+    group = scorer.score_group(problem, [fence(ref)], ScoreOptions())
+    assert group.results[0].verdict is Verdict.invalid_problem, group.results[0].diagnostic
+    assert group.error is not None and "under the meter" in group.error.message
+    # the same limits with a reference that fits: a slower candidate's timeout is its own
+    fits = problem.model_copy(update={"id": "t/meterable", "reference": "def f(n):\n    return n * (n - 1) // 2\n"})
+    group = scorer.score_group(fits, [fence(ref)], ScoreOptions())
+    assert group.results[0].verdict is Verdict.timeout and group.error is None
