@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import RewardServiceError
+from .errors import RewardServiceError, describe
 from .perf_commands import add_perf_commands
 from .problem import Problem, load_problems
 from .results import GroupResult, ScoreOptions
@@ -261,8 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         return 2
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()[:5])
-        print(f"error [invalid_input]: {exc.title}: {problems}", file=sys.stderr)
+        print(f"error [invalid_input]: {exc.title}: {describe(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error [io_error]: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)

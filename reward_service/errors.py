@@ -41,6 +41,7 @@ __all__ = [
     "MeterError",
     "MeterUnavailable",
     "DeadlineExceeded",
+    "describe",
 ]
 
 
@@ -127,3 +128,11 @@ class DeadlineExceeded(RewardServiceError):
 
     code = "deadline_exceeded"
     status = 504
+
+
+def describe(exc: Exception) -> str:
+    """An exception in one line; a (pydantic) validation error as its fields and what is wrong."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in errors()[:5])
+    return str(exc)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import InvalidProblem
+from .errors import InvalidProblem, describe
 
 __all__ = [
     "CallInput",
@@ -231,22 +231,15 @@ def load_problems(path: str | Path) -> list[Problem]:
                 try:
                     out.append(Problem.model_validate_json(line))
                 except ValueError as exc:  # pydantic's ValidationError included
-                    raise InvalidProblem(f"{p}:{n}: {_short(exc)}") from exc
+                    raise InvalidProblem(f"{p}:{n}: {describe(exc)}") from exc
         return out
     try:
         data = json.loads(text)
         items = data if isinstance(data, list) else [data]
         return [Problem.model_validate(item) for item in items]
     except (ValueError, TypeError) as exc:
-        raise InvalidProblem(f"{p}: {_short(exc)}") from exc
+        raise InvalidProblem(f"{p}: {describe(exc)}") from exc
 
-
-def _short(exc: Exception) -> str:
-    """A validation error in one line (the fields and what is wrong with them)."""
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in errors()[:5])
-    return str(exc)
 
 
 def dump_problems(problems: Iterable[Problem], path: str | Path) -> None:
