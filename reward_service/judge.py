@@ -15,10 +15,11 @@ Never raises for the candidate's faults. An infrastructure failure is ``sandbox_
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from .compare import decide
+from .compare import decide, has_digest
 from .errors import InfrastructureError, InvalidProblem, SandboxError
 from .expected import Expected, ExpectedOutputs
 from .extract import defines_entry, parse_code
@@ -26,6 +27,7 @@ from .problem import Problem
 from .results import Aggregate, Diagnostic, Measurement
 from .reward import aggregate_counts
 from .runs import checker_spec, perf_specs, test_spec
+from .sandbox import wire
 from .sandbox.base import RunOutcome, RunSpec, RunStatus, Sandbox
 from .verdict import Verdict
 
@@ -52,6 +54,14 @@ def failure(outcome: RunOutcome, what: str) -> Measurement:
         return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
     d.message = f"{outcome.message or 'the run crashed'} (in the {what})"
     return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
+
+
+def _digests_to(full: Any, digest: Any) -> bool:
+    """True when the full output (tagged JSON) has exactly the given digest."""
+    try:
+        return bool(json.loads(wire.dumps_output(wire.decode(full))) == digest)
+    except (ValueError, TypeError, RecursionError):
+        return False
 
 
 def _leftovers(**where: Any) -> Measurement:
@@ -152,6 +162,10 @@ class Judge:
             return undecided[0], f": the full-output rerun failed ({again.status.value})"
         full = self.expected.full(problem, which)
         for i in undecided:
+            # the rerun stands for the first run (whose count is kept): it must have given the
+            # same output, or a run that can tell the two apart would be judged on another one
+            if has_digest(actual[i]) and not _digests_to(again.outputs[i], actual[i]):
+                return i, ": the output differs between runs"
             if decide(again.outputs[i], full[i], problem.comparison) is not True:
                 return i, ""
         return None

@@ -152,3 +152,18 @@ def test_reference_that_cannot_be_metered_makes_the_problem_invalid(scorer: Scor
     fits = problem.model_copy(update={"id": "t/meterable", "reference": "def f(n):\n    return n * (n - 1) // 2\n"})
     group = scorer.score_group(fits, [fence(ref)], ScoreOptions())
     assert group.results[0].verdict is Verdict.timeout and group.error is None
+
+
+def test_a_run_that_tells_the_digest_run_from_the_full_rerun_gains_nothing(scorer: Scorer) -> None:
+    """A candidate that finds its run's request (gc) could answer junk in the digested run and
+    the right answer in the full-output rerun; the rerun must give the first run's output."""
+    n = wire.DIGEST_OVER + 5
+    problem = Problem(id="t/two-faced", entry_point="f", reference=f"def f(k):\n    return [i * 2 for i in range({n})]\n",
+                      tests=[{"args": [1]}])
+    two_faced = (
+        "import gc\n"
+        "def f(k):\n"
+        "    full = any(type(o) is dict and o.get('digest') is False for o in gc.get_objects())\n"
+        f"    return [i * 2 for i in range({n})] if full else [0.5] * {n}\n"
+    )
+    assert verdicts(scorer, problem, two_faced) == [Verdict.wrong_answer]
