@@ -2,11 +2,11 @@
 
 For each of EvalPerf's 89 MBPP tasks: its MBPP+ problem with the bundled generator (the
 file is re-read per task, so scales written meanwhile by ``calibrate --write`` count),
-and every cluster-labelled solution scored by the service (callgrind). Prints one line
+and every cluster-labelled solution scored by the service (``--meter``, default auto). Prints one line
 per task (``reward_service.contrast.format_task``), then the summary line and the
 failures of solutions with cluster >= 0.
 
-    python bench/evalperf_contrast.py [--concurrency 2] [--json out.jsonl] [Mbpp/3 ...]
+    python bench/evalperf_contrast.py [--concurrency 2] [--json out.jsonl] [--meter auto] [Mbpp/3 ...]
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ def main() -> None:
     parser.add_argument("tasks", nargs="*")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write one JSON line per task")
+    parser.add_argument("--meter", default="auto", choices=["auto", "perf", "qemu", "callgrind"],
+                        help="the meter backend (default auto: perf, then qemu, then callgrind)")
     options = parser.parse_args()
     labelled = load_labelled(data_file(EVALPERF_FILE))
     problems = [p for p in evalperf_problems() if not options.tasks or p.id in options.tasks]
-    settings = Settings(meter=MeterSettings(backend="callgrind"), data_dir=Path("/tmp/reward-service-bench-evalperf"))
+    settings = Settings(meter=MeterSettings(backend=options.meter), data_dir=Path("/tmp/reward-service-bench-evalperf"))
     results = []
     started = time.monotonic()
     out = options.json.open("w", encoding="utf-8") if options.json else None
