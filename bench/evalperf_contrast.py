@@ -6,7 +6,7 @@ and every cluster-labelled solution scored by the service (``--meter``, default 
 per task (``reward_service.contrast.format_task``), then the summary line and the
 failures of solutions with cluster >= 0.
 
-    python bench/evalperf_contrast.py [--concurrency 2] [--json out.jsonl] [--meter auto] [Mbpp/3 ...]
+    python bench/evalperf_contrast.py [--concurrency 2] [--json out.jsonl] [--meter auto] [--data-dir DIR] [Mbpp/3 ...]
 """
 
 from __future__ import annotations
@@ -33,10 +33,12 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write one JSON line per task")
     parser.add_argument("--meter", default="auto", choices=["auto", "perf", "qemu", "callgrind"],
                         help="the meter backend (default auto: perf, then qemu, then callgrind)")
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/reward-service-bench-evalperf"),
+                        help="where expected outputs are cached (one per concurrent run of this script)")
     options = parser.parse_args()
     labelled = load_labelled(data_file(EVALPERF_FILE))
     problems = [p for p in evalperf_problems() if not options.tasks or p.id in options.tasks]
-    settings = Settings(meter=MeterSettings(backend=options.meter), data_dir=Path("/tmp/reward-service-bench-evalperf"))
+    settings = Settings(meter=MeterSettings(backend=options.meter), data_dir=options.data_dir)
     results = []
     started = time.monotonic()
     out = options.json.open("w", encoding="utf-8") if options.json else None
