@@ -58,8 +58,8 @@ def main() -> None:
     print(format_summary(summarize(results)))
     print(f"elapsed {time.monotonic() - started:.0f}s")
     for r in results:
-        for i, rank, verdict in r.failures:
-            print(f"failure: {r.task_id} solution #{i} cluster {rank}: {verdict}")
+        for f in r.failures:
+            print(f"failure: {r.task_id} solution #{f.index} cluster {f.rank}: {f.kind}: {f.message}")
 
 
 if __name__ == "__main__":

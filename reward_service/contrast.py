@@ -10,13 +10,21 @@ Two file formats are read (``load_labelled``), one JSON object per line:
 Per task, every solution is scored by the service (correctness, then instructions on the
 metered inputs). Reported: counts, the contrast N(slowest passing) / N(fastest passing of
 the top rank), the share of ordered pairs at least ``gap`` ranks apart that the counts
-order as the ranks do, and the solutions with rank >= 0 that fail. A summary line follows.
+order as the ranks do, and the solutions with rank >= 0 that fail, each with its kind
+(:class:`Failure`): a timeout in the problem's own tests is most often the data's fault (a
+test input too large for its limits), a missing module the environment's, a wrong answer
+on the performance inputs the generator's or the reference's. A summary line follows.
+
+The contrast is undefined (``None``, shown ``-``) where the passing solutions carry fewer
+than two distinct ranks: with one rank there is no slower solution to contrast with the
+top, and a figure of ~1x would only say that the labels have a single class.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,10 +33,11 @@ from pathlib import Path
 from .datasets.paths import read_jsonl
 from .errors import InvalidProblem
 from .problem import Problem
+from .results import Measurement
 from .scoring import Scorer
 from .verdict import Verdict
 
-__all__ = ["Labelled", "TaskContrast", "ContrastSummary", "load_labelled", "task_contrast", "contrast_report",
+__all__ = ["Labelled", "Failure", "TaskContrast", "ContrastSummary", "load_labelled", "task_contrast", "contrast_report",
            "summarize", "format_task", "format_summary", "as_json"]
 
 
@@ -40,6 +49,27 @@ class Labelled:
     rank: int
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A solution ranked to pass (rank >= 0) that did not."""
+
+    index: int
+    rank: int
+    kind: str  # "missing module", "timeout in tests", "wrong answer on performance inputs", ...
+    message: str
+
+    @classmethod
+    def of(cls, index: int, rank: int, measurement: Measurement) -> Failure:
+        d = measurement.diagnostic
+        if d.exception in ("ModuleNotFoundError", "ImportError"):
+            kind = "missing module"
+        else:
+            where = ("on performance inputs" if d.perf_input_index is not None
+                     else "in tests" if d.test_index is not None else "")
+            kind = f"{measurement.verdict.value.replace('_', ' ')} {where}".strip()
+        return cls(index, rank, kind, d.message[:200])
+
+
 @dataclass
 class TaskContrast:
     task_id: str
@@ -49,7 +79,7 @@ class TaskContrast:
     counts: list[int | None]
     pairs: int = 0
     agreeing: int = 0
-    failures: list[tuple[int, int, str]] = field(default_factory=list)  # (index, rank, verdict) with rank >= 0
+    failures: list[Failure] = field(default_factory=list)  # solutions with rank >= 0 that did not pass
 
     @property
     def passed(self) -> int:
@@ -57,9 +87,12 @@ class TaskContrast:
 
     @property
     def contrast(self) -> float | None:
-        """N(slowest passing solution) / N(fastest passing solution of the top rank)."""
+        """N(slowest passing solution) / N(fastest passing solution of the top rank).
+
+        None when the passing solutions have fewer than two distinct ranks (see the module).
+        """
         passing = [(r, n) for r, n in zip(self.ranks, self.counts, strict=True) if n]
-        if not passing:
+        if len({r for r, _ in passing}) < 2:
             return None
         top = max(r for r, _ in passing)
         return max(n for _, n in passing) / min(n for r, n in passing if r == top)
@@ -82,6 +115,8 @@ class ContrastSummary:
     agreeing: int
     median_contrast: float | None
     min_contrast: float | None
+    undefined_contrast: int = 0  # tasks whose passing solutions have fewer than two ranks
+    failure_kinds: dict[str, int] = field(default_factory=dict)
 
     @property
     def agreement(self) -> float | None:
@@ -119,7 +154,7 @@ def task_contrast(scorer: Scorer, problem: Problem, solutions: Sequence[Labelled
     )
     for i, (s, m) in enumerate(zip(solutions, measured, strict=True)):
         if s.rank >= 0 and m.verdict is not Verdict.passed:
-            result.failures.append((i, s.rank, f"{m.verdict.value}: {m.diagnostic.message}"[:200]))
+            result.failures.append(Failure.of(i, s.rank, m))
     for ri, ni in zip(result.ranks, result.counts, strict=True):
         for rj, nj in zip(result.ranks, result.counts, strict=True):
             if ni and nj and ri >= rj + gap:  # i should be faster than j
@@ -152,6 +187,8 @@ def summarize(results: Sequence[TaskContrast]) -> ContrastSummary:
         pairs=sum(r.pairs for r in results), agreeing=sum(r.agreeing for r in results),
         median_contrast=statistics.median(contrasts) if contrasts else None,
         min_contrast=min(contrasts) if contrasts else None,
+        undefined_contrast=len(results) - len(contrasts),
+        failure_kinds=dict(Counter(f.kind for r in results for f in r.failures).most_common()),
     )
 
 
@@ -161,7 +198,7 @@ def _x(value: float | None) -> str:
 
 def format_task(r: TaskContrast) -> str:
     order = f"{r.agreeing}/{r.pairs}" if r.pairs else "-"
-    fails = "; ".join(f"#{i} rank {k} {v}" for i, k, v in r.failures[:3])
+    fails = "; ".join(f"#{f.index} rank {f.rank} {f.kind}: {f.message}" for f in r.failures[:3])
     return (f"{r.task_id:12} {r.metered_inputs:11} passed {r.passed:>3}/{len(r.ranks):<3} "
             f"N {r.fastest or 0:>13,}..{r.slowest or 0:>15,}  contrast {_x(r.contrast):>9}  "
             f"order {order:>9}  {'FAIL ' + fails if fails else ''}").rstrip()
@@ -169,12 +206,16 @@ def format_task(r: TaskContrast) -> str:
 
 def format_summary(s: ContrastSummary) -> str:
     agreement = "-" if s.agreement is None else f"{100 * s.agreement:.1f}%"
+    kinds = ", ".join(f"{n} {kind}" for kind, n in s.failure_kinds.items())
+    undefined = f" ({s.undefined_contrast} tasks undefined: one rank passes)" if s.undefined_contrast else ""
     return (f"summary: {s.tasks} tasks, {s.solutions} solutions, {s.failures} failures of solutions that should "
-            f"pass, ordering {s.agreeing}/{s.pairs} = {agreement}, contrast median {_x(s.median_contrast)} "
-            f"min {_x(s.min_contrast)}")
+            f"pass{f' ({kinds})' if kinds else ''}, ordering {s.agreeing}/{s.pairs} = {agreement}, "
+            f"contrast median {_x(s.median_contrast)} min {_x(s.min_contrast)}{undefined}")
 
 
 def as_json(r: TaskContrast) -> str:
     return json.dumps({"task_id": r.task_id, "metered_inputs": r.metered_inputs, "ranks": r.ranks,
                        "verdicts": r.verdicts, "counts": r.counts, "pairs": r.pairs, "agreeing": r.agreeing,
-                       "contrast": r.contrast, "failures": r.failures})
+                       "contrast": r.contrast,
+                       "failures": [{"index": f.index, "rank": f.rank, "kind": f.kind, "message": f.message}
+                                    for f in r.failures]})

@@ -33,12 +33,14 @@ def make() -> Problem:
 def test_task_contrast_counts_orders_and_failures(scorer: Scorer) -> None:
     result = task_contrast(scorer, make(), [Labelled(s, r) for s, r in _SOLUTIONS], concurrency=2)
     assert result.metered_inputs == "performance"
-    assert result.passed == 3 and [i for i, _, _ in result.failures] == [3]
+    assert result.passed == 3 and [(f.index, f.kind) for f in result.failures] == [(3, "wrong answer in tests")]
     assert result.pairs == 2 and result.agreeing == 2  # rank 3 and 2 beat rank 0
     assert result.contrast is not None and result.contrast > 20
     summary = summarize([result])
     assert (summary.tasks, summary.solutions, summary.failures, summary.agreement) == (1, 4, 1, 1.0)
-    assert "1 failures of solutions that should pass, ordering 2/2 = 100.0%" in format_summary(summary)
+    assert summary.failure_kinds == {"wrong answer in tests": 1}
+    assert "1 failures of solutions that should pass (1 wrong answer in tests), ordering 2/2 = 100.0%" \
+        in format_summary(summary)
 
 
 def test_load_labelled_reads_both_formats(tmp_path: Path) -> None:
@@ -69,3 +71,27 @@ def test_cli_calibrate_then_contrast(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert calibrated.performance is not None and calibrated.performance.scale > 32
     assert main(["contrast", "--problems", str(out), "--solutions", str(solutions)]) == 0
     assert "summary: 1 tasks, 2 solutions, 0 failures" in capsys.readouterr().out
+
+
+def test_contrast_is_undefined_with_one_rank_and_failures_have_kinds() -> None:
+    from reward_service.contrast import Failure, TaskContrast
+    from reward_service.results import Diagnostic, Measurement
+    from reward_service.verdict import Verdict
+
+    slow_unranked = TaskContrast("t/a", "performance", ranks=[2, 2, -1], verdicts=["passed"] * 3, counts=[10, 30, 900])
+    assert slow_unranked.contrast == 90.0  # a passing rank -1 solution is a slower class
+    one_rank = TaskContrast("t/a", "performance", ranks=[2, 2], verdicts=["passed"] * 2, counts=[10, 30])
+    assert one_rank.contrast is None
+    two_ranks = TaskContrast("t/b", "performance", ranks=[2, 0, 0], verdicts=["passed"] * 3, counts=[10, 30, 50])
+    assert two_ranks.contrast == 5.0
+    summary = summarize([one_rank, two_ranks])
+    assert (summary.median_contrast, summary.undefined_contrast) == (5.0, 1)
+    assert "(1 tasks undefined: one rank passes)" in format_summary(summary)
+
+    def kind(verdict: Verdict, **diagnostic: object) -> str:
+        return Failure.of(0, 0, Measurement(verdict=verdict, diagnostic=Diagnostic(**diagnostic))).kind  # type: ignore[arg-type]
+
+    assert kind(Verdict.runtime_error, exception="ModuleNotFoundError", test_index=0) == "missing module"
+    assert kind(Verdict.timeout, test_index=3, limit="cpu") == "timeout in tests"
+    assert kind(Verdict.wrong_answer, perf_input_index=0) == "wrong answer on performance inputs"
+    assert kind(Verdict.sandbox_error) == "sandbox error"
