@@ -1,8 +1,12 @@
-"""Mbpp/440: the only adverb is at the end: the regex scans every word."""
+"""Mbpp/440: one-letter words one space apart (every position a word boundary), the only adverb at the end: `\b(\w+ly)` (cluster 2) tries every position (boundary checks at the spaces too), `\w+ly` skips to word characters and fails each one-letter word at once.
+
+Long words invert the clusters: `\w+ly` backtracks from every position inside a word
+(quadratic per word) while `\b` tries each word once.
+"""
 
 import random
 
-SCALE = 50000
+SCALE = 200000
 
 
 def _text(rng, n, alphabet):
@@ -12,5 +16,5 @@ def _text(rng, n, alphabet):
 
 
 def generate(scale, seed):
-    text = _text(random.Random(seed), scale, "abcdefghijkmnopqrstuvwx" * 2 + " ")
-    return {"args": [" ".join(text.split()) + " quickly"], "kwargs": {}}
+    letters = _text(random.Random(seed), scale, "abcdefghijkmnopqrstuvwxz")
+    return {"args": [" ".join(letters) + " quickly"], "kwargs": {}}
