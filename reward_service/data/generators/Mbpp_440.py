@@ -1,7 +1,8 @@
-"""Mbpp/440: one-letter words one space apart (every position a word boundary), the only adverb at the end: `\b(\w+ly)` (cluster 2) tries every position (boundary checks at the spaces too), `\w+ly` skips to word characters and fails each one-letter word at once.
+"""Mbpp/440: one-letter words one space apart (every position a word boundary), the only adverb at the end: cluster 2's boundary-anchored pattern with groups passes the boundary test and marks a group at every position before failing, cluster 3's plain pattern just fails.
 
-Long words invert the clusters: `\w+ly` backtracks from every position inside a word
-(quadratic per word) while `\b` tries each word once.
+The clusters do the same scan, so they differ by ~1.3x only. Long words invert them: the plain
+pattern backtracks from every position inside a word (quadratic per word) while the
+boundary-anchored one tries each word once (14x the other way at the old input).
 """
 
 import random
