@@ -1,4 +1,8 @@
-"""Mbpp/405: the element is absent: every solution scans the whole tuple."""
+"""Mbpp/405: the element is absent: every solution scans the whole tuple.
+
+Clusters 2 and 3 both evaluate `element in tuplex` (one through if/else, one returned
+directly): the same C scan, so no input separates them (contrast 1.0x).
+"""
 
 import random
 from array import array

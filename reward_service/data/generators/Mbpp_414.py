@@ -1,12 +1,15 @@
-"""Mbpp/414: the common value ends the first sequence and starts the second.
+"""Mbpp/414: the common value sits at index `scale` of a long first list and at the front of a short second list.
 
-Nested loops without a break do O(n m); a scan of the second sequence stops at once.
+Scanning the second list (`x in seq1`) stops after `scale` C comparisons (cluster 8); scanning
+the first (`i in seq2`) pays scale * len(seq2) C comparisons (7); sets hash all of seq1, which is
+sized between the two (~0.75 * scale * len(seq2)) (5-6); nested Python loops pay scale * len(seq2)
+interpreted comparisons (4), or all len(seq1) * len(seq2) without a break (1).
 """
 
 import random
 from array import array
 
-SCALE = 500
+SCALE = 2500
 
 
 def _ints(rng, n, lo, hi):
@@ -30,6 +33,9 @@ def _distinct(rng, n, bound):
 
 
 def generate(scale, seed):
-    values = _distinct(random.Random(seed), 2 * scale + 1, 100 * scale)
-    first, second, common = values[:scale], values[scale:2 * scale], values[-1]
-    return {"args": [first + [common], [common] + second], "kwargs": {}}
+    m = 20
+    n = 15 * scale
+    values = _distinct(random.Random(seed), n + m, 100 * (n + m))
+    first, second = values[:n], values[n:]
+    second[0] = first[scale]
+    return {"args": [first, second], "kwargs": {}}

@@ -1,4 +1,8 @@
-"""Mbpp/586: a long list split in the middle."""
+"""Mbpp/586: a long list split in the middle.
+
+EvalPerf has one cluster only (6), every solution is `arr[n:] + arr[:n]`: no ordering
+to show and no input separates them (contrast 1.0x).
+"""
 
 import random
 from array import array

@@ -1,4 +1,8 @@
-"""Mbpp/587: a long list to a tuple."""
+"""Mbpp/587: a long list to a tuple.
+
+Clusters 2 and 3 are all `tuple(lst)`, character for character the same call: no input
+separates them (contrast 1.0x).
+"""
 
 import random
 from array import array

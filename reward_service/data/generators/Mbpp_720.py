@@ -1,22 +1,11 @@
-"""Mbpp/720: a long tuple: list round trips vs tuple concatenation."""
+"""Mbpp/720: a long tuple of None (the cheapest item to encode in the answer): list round trips (two or three copies) vs one tuple concatenation.
 
-import random
-from array import array
+Every cluster copies the tuple in C, so the contrast stays near 1x whatever the input: the
+answer (the whole tuple plus the dict, encoded item by item) costs about as much as a copy.
+"""
 
-SCALE = 142000
-
-
-def _ints(rng, n, lo, hi):
-    """n integers in [lo, hi], drawn at C speed: the generator runs under the meter too."""
-    span = hi - lo + 1
-    if span == 2 ** 32 and lo in (0, -2 ** 31):
-        return list(array("I" if lo == 0 else "i", rng.randbytes(4 * n)))
-    if span <= 256:
-        values = list(rng.randbytes(n).translate(bytes(i % span for i in range(256))))
-    else:
-        values = list(map(span.__rmod__, array("Q", rng.randbytes(8 * n))))
-    return values if lo == 0 else list(map(lo.__add__, values))
+SCALE = 400000
 
 
 def generate(scale, seed):
-    return {"args": [tuple(_ints(random.Random(seed), scale, 0, 2 ** 32 - 1)), {"a": 1, "b": 2}], "kwargs": {}}
+    return {"args": [(None,) * scale, {"a": 1, "seed": seed}], "kwargs": {}}

@@ -1,33 +1,8 @@
-"""Mbpp/740: a long tuple of distinct keys: index loops vs zip of slices."""
+"""Mbpp/740: a long tuple whose keys are all equal (and values few small ints): the dict stays tiny, so nothing is spent on hashing or encoding a big answer; per-pair Python loops with bounds checks or indexing pay for every pair, dict(zip(slices)) stays in C."""
 
-import random
-from array import array
-
-SCALE = 18000
-
-
-def _ints(rng, n, lo, hi):
-    """n integers in [lo, hi], drawn at C speed: the generator runs under the meter too."""
-    span = hi - lo + 1
-    if span == 2 ** 32 and lo in (0, -2 ** 31):
-        return list(array("I" if lo == 0 else "i", rng.randbytes(4 * n)))
-    if span <= 256:
-        values = list(rng.randbytes(n).translate(bytes(i % span for i in range(256))))
-    else:
-        values = list(map(span.__rmod__, array("Q", rng.randbytes(8 * n))))
-    return values if lo == 0 else list(map(lo.__add__, values))
-
-
-def _distinct(rng, n, bound):
-    """n distinct integers in [0, bound), bound >= 10 n, in random order."""
-    values = list(dict.fromkeys(_ints(rng, n + n // 4 + 16, 0, bound - 1)))
-    if len(values) < n:
-        return rng.sample(range(bound), n)
-    return values[:n]
+SCALE = 200000
 
 
 def generate(scale, seed):
-    rng = random.Random(seed)
-    keys = _distinct(rng, scale, 10 * scale)
-    values = _ints(rng, scale, 0, 2 ** 32 - 1)
-    return {"args": [tuple(x for pair in zip(keys, values) for x in pair)], "kwargs": {}}
+    pairs = (0, 1) * (scale - 1) + (0, 2 + seed % 50)
+    return {"args": [pairs], "kwargs": {}}

@@ -1,4 +1,8 @@
-"""Mbpp/744: no None: every solution scans the whole tuple."""
+"""Mbpp/744: no None: every solution scans the whole tuple.
+
+`None in t` (clusters 4-5) and the Python loops/generators (clusters -1-2) all scan every item;
+the contrast is the interpreter's per-item overhead (~7x); the item type barely moves it.
+"""
 
 import random
 from array import array

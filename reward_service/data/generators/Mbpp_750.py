@@ -1,23 +1,11 @@
-"""Mbpp/750: a long tuple: append per item vs extend."""
+"""Mbpp/750: a list and a four times longer tuple of None (the cheapest items to copy and to check in the answer): append per item in Python vs list copies vs one extend in C.
 
-import random
-from array import array
+Every non-loop cluster is a few C copies of the same items, so those clusters differ by
+small factors only; the append loops are the slow path.
+"""
 
-SCALE = 70000
-
-
-def _ints(rng, n, lo, hi):
-    """n integers in [lo, hi], drawn at C speed: the generator runs under the meter too."""
-    span = hi - lo + 1
-    if span == 2 ** 32 and lo in (0, -2 ** 31):
-        return list(array("I" if lo == 0 else "i", rng.randbytes(4 * n)))
-    if span <= 256:
-        values = list(rng.randbytes(n).translate(bytes(i % span for i in range(256))))
-    else:
-        values = list(map(span.__rmod__, array("Q", rng.randbytes(8 * n))))
-    return values if lo == 0 else list(map(lo.__add__, values))
+SCALE = 200000
 
 
 def generate(scale, seed):
-    rng = random.Random(seed)
-    return {"args": [_ints(rng, scale, 0, 2 ** 32 - 1), tuple(_ints(rng, scale, 0, 2 ** 32 - 1))], "kwargs": {}}
+    return {"args": [[None] * (scale // 4 + seed % 7), (None,) * scale], "kwargs": {}}

@@ -1,4 +1,8 @@
-"""Mbpp/753: many records with distinct values, k = half."""
+"""Mbpp/753: many records with distinct values, k = half.
+
+Clusters 1 and 2 are all `sorted(records, key=lambda x: x[1])[:k]`: the same code, so no
+input separates them (contrast 1.0x).
+"""
 
 import random
 from array import array

@@ -1,23 +1,18 @@
-"""Mbpp/755: a long list with repeats: a loop over the sorted list vs sorted(set())."""
+"""Mbpp/755: a long list of few distinct small ints in random order: sorting the whole list (n log n) or looping over it in Python (type checks, comparisons) costs far more than sorted(set()), whose set is tiny.
+
+One cluster-1 solution (set, a comprehension over the set, sorted) only pays per distinct value, so it
+counts like cluster 5 here; only a list of ~n distinct values would rank it, and that makes every
+solution sort n values (contrast ~1-2x). One float in the list (generic comparisons in every sort)
+doubles the contrast (22x) but ranks the sorting cluster-2 solutions below a cluster-0 loop.
+"""
 
 import random
-from array import array
 
-SCALE = 44000
-
-
-def _ints(rng, n, lo, hi):
-    """n integers in [lo, hi], drawn at C speed: the generator runs under the meter too."""
-    span = hi - lo + 1
-    if span == 2 ** 32 and lo in (0, -2 ** 31):
-        return list(array("I" if lo == 0 else "i", rng.randbytes(4 * n)))
-    if span <= 256:
-        values = list(rng.randbytes(n).translate(bytes(i % span for i in range(256))))
-    else:
-        values = list(map(span.__rmod__, array("Q", rng.randbytes(8 * n))))
-    return values if lo == 0 else list(map(lo.__add__, values))
+SCALE = 100000
 
 
 def generate(scale, seed):
     rng = random.Random(seed)
-    return {"args": [_ints(rng, scale, -1000, 1000)], "kwargs": {}}
+    values = list(rng.randbytes(scale).translate(bytes(i % 50 for i in range(256))))
+    values[rng.randrange(scale)] = 99
+    return {"args": [values], "kwargs": {}}

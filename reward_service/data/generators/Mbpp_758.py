@@ -1,4 +1,9 @@
-"""Mbpp/758: many sublists: list.count per sublist O(n^2) vs Counter."""
+"""Mbpp/758: many sublists: list.count per sublist O(n^2) vs Counter.
+
+Clusters 4-7 hold identical dict-counting loops (equal counts, so their pairs tie), and
+`return Counter(...)` pays for encoding a Counter; larger scales or fewer distinct sublists
+raise the contrast (176x at 1500) but lose ordering pairs, so the scale stays at 500 (49x).
+"""
 
 import random
 from array import array

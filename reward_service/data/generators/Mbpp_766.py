@@ -1,23 +1,11 @@
-"""Mbpp/766: a long list: indexing loops vs zip."""
+"""Mbpp/766: a long list of None (the cheapest items to check in the answer): indexing loops (with bounds re-checks) vs zip in C.
 
-import random
-from array import array
+Every cluster builds the same n-1 pair tuples and the answer holds them all, so the contrast is
+bounded by the per-pair cost of the interpreted loop over tuple building plus encoding.
+"""
 
-SCALE = 25000
-
-
-def _ints(rng, n, lo, hi):
-    """n integers in [lo, hi], drawn at C speed: the generator runs under the meter too."""
-    span = hi - lo + 1
-    if span == 2 ** 32 and lo in (0, -2 ** 31):
-        return list(array("I" if lo == 0 else "i", rng.randbytes(4 * n)))
-    if span <= 256:
-        values = list(rng.randbytes(n).translate(bytes(i % span for i in range(256))))
-    else:
-        values = list(map(span.__rmod__, array("Q", rng.randbytes(8 * n))))
-    return values if lo == 0 else list(map(lo.__add__, values))
+SCALE = 100000
 
 
 def generate(scale, seed):
-    rng = random.Random(seed)
-    return {"args": [_ints(rng, scale, -2 ** 31, 2 ** 31 - 1)], "kwargs": {}}
+    return {"args": [[None] * (scale + seed % 7)], "kwargs": {}}

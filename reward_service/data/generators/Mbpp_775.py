@@ -1,24 +1,11 @@
-"""Mbpp/775: odd numbers at every odd index: every solution checks them all."""
+"""Mbpp/775: a long list whose first even number at an odd index comes early (index ~2*scale): clusters that build the whole list of checks or type-check every element first pay for all of it, the loops stop there."""
 
-import random
-from array import array
-
-SCALE = 86000
-
-
-def _ints(rng, n, lo, hi):
-    """n integers in [lo, hi], drawn at C speed: the generator runs under the meter too."""
-    span = hi - lo + 1
-    if span == 2 ** 32 and lo in (0, -2 ** 31):
-        return list(array("I" if lo == 0 else "i", rng.randbytes(4 * n)))
-    if span <= 256:
-        values = list(rng.randbytes(n).translate(bytes(i % span for i in range(256))))
-    else:
-        values = list(map(span.__rmod__, array("Q", rng.randbytes(8 * n))))
-    return values if lo == 0 else list(map(lo.__add__, values))
+SCALE = 4000
 
 
 def generate(scale, seed):
-    values = _ints(random.Random(seed), scale, 0, 2 ** 32 - 1)
-    values[1::2] = map((1).__or__, values[1::2])
+    n = 250 * scale  # the list: odd numbers at odd indexes up to the early even one
+    stop = 2 * (scale + seed % 97) + 1
+    values = [7, 3] * (n // 2)
+    values[stop] = 4
     return {"args": [values], "kwargs": {}}

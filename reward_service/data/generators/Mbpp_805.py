@@ -1,26 +1,12 @@
-"""Mbpp/805: many lists: sums per list."""
+"""Mbpp/805: a few long lists of small ints plus one short winning list at the end: clusters that type-check every element in Python (or sum each list twice) pay per element, max(key=sum) sums each list once in C; the answer is short, so encoding it costs nothing."""
 
 import random
-from array import array
 
-SCALE = 8000
-
-
-def _ints(rng, n, lo, hi):
-    """n integers in [lo, hi], drawn at C speed: the generator runs under the meter too."""
-    span = hi - lo + 1
-    if span == 2 ** 32 and lo in (0, -2 ** 31):
-        return list(array("I" if lo == 0 else "i", rng.randbytes(4 * n)))
-    if span <= 256:
-        values = list(rng.randbytes(n).translate(bytes(i % span for i in range(256))))
-    else:
-        values = list(map(span.__rmod__, array("Q", rng.randbytes(8 * n))))
-    return values if lo == 0 else list(map(lo.__add__, values))
+SCALE = 40
 
 
 def generate(scale, seed):
     rng = random.Random(seed)
-    flat = _ints(rng, 5 * scale, -1000, 1000)
-    rows = list(map(list, zip(*[iter(flat)] * 5)))
-    rows[rng.randrange(scale)] = [10 ** 6] * 5
+    rows = [list(rng.randbytes(5000)) for _ in range(scale)]
+    rows.append([10 ** 9, rng.randrange(100)])
     return {"args": [rows], "kwargs": {}}

@@ -1,4 +1,9 @@
-"""Mbpp/808: k is absent: every solution scans the whole tuple."""
+"""Mbpp/808: k is absent: every solution scans the whole tuple.
+
+The `k in tup` clusters (4-5) and the Python loop (3) make the same comparison per item;
+the contrast is the loop's overhead (~3.7x). Ints over 2**30 keep the loop off the
+specialized int compare (small ints give 2.7x).
+"""
 
 import random
 from array import array
