@@ -1,4 +1,4 @@
-"""Mbpp/106: long list and tuple: list round trips vs tuple concatenation."""
+"""Mbpp/106: a long tuple and a short list: list(tuple) + list + tuple() copies the tuple three times vs tuple + tuple(list) once (every cluster is a linear C copy and the output copy is a floor: ~2x is the cap)."""
 
 import random
 from array import array
@@ -20,4 +20,4 @@ def _ints(rng, n, lo, hi):
 
 def generate(scale, seed):
     rng = random.Random(seed)
-    return {"args": [_ints(rng, scale, 0, 2 ** 32 - 1), tuple(_ints(rng, scale, 0, 2 ** 32 - 1))], "kwargs": {}}
+    return {"args": [_ints(rng, 3, 0, 2 ** 32 - 1), tuple(_ints(rng, scale, 0, 2 ** 32 - 1))], "kwargs": {}}

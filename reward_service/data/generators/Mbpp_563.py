@@ -1,8 +1,8 @@
-"""Mbpp/563: many quoted values: a per-character loop vs find or a regex."""
+"""Mbpp/563: long plain prose with a short quoted word every 3000 characters: per-character loops (worst: while + index outside the quotes) vs a regex prefix scan (a few instructions a character) vs str.find (memchr) per value."""
 
 import random
 
-SCALE = 20000
+SCALE = 200
 
 
 def _text(rng, n, alphabet):
@@ -12,5 +12,13 @@ def _text(rng, n, alphabet):
 
 
 def generate(scale, seed):
-    words = _text(random.Random(seed), 6 * scale, "abcdefgh" * 6 + " ").split()
-    return {"args": [", ".join('"' + w + '"' for w in words)], "kwargs": {}}
+    rng = random.Random(seed)
+    gap, width = 3000, 6
+    prose = _text(rng, gap * scale, "abcdefghijklmnopqrstuvwxyz    ,.")
+    words = _text(rng, width * scale, "abcdefghijklmnopqrstuvwxyz")
+    parts = []
+    for i in range(scale):
+        parts.append(prose[gap * i:gap * (i + 1)])
+        parts.append('"' + words[width * i:width * (i + 1)] + '"')
+    parts.append(prose[:gap])
+    return {"args": ["".join(parts)], "kwargs": {}}

@@ -1,4 +1,4 @@
-"""Mbpp/597: two long sorted arrays, k in the middle."""
+"""Mbpp/597: two long sorted arrays, the second wholly above the first, k = all but one: a Python merge loop (or heapq.nsmallest) walks all k while sorted(a + b) sees one ascending run."""
 
 import random
 from array import array
@@ -20,4 +20,6 @@ def _ints(rng, n, lo, hi):
 
 def generate(scale, seed):
     rng = random.Random(seed)
-    return {"args": [sorted(_ints(rng, scale, 0, 2 ** 32 - 1)), sorted(_ints(rng, scale, 0, 2 ** 32 - 1)), scale], "kwargs": {}}
+    low = sorted(_ints(rng, scale, 0, 2 ** 29 - 1))
+    high = sorted(_ints(rng, scale, 2 ** 29, 2 ** 30 - 1))
+    return {"args": [low, high, 2 * scale - 1], "kwargs": {}}

@@ -1,4 +1,4 @@
-"""Mbpp/610: rebuild by index vs del."""
+"""Mbpp/610: k among the last ten: a comprehension by index rebuilds the list per element, slices copy it twice, del/pop is O(1) (every run still pays the copy of its output list, so ~22x is the cap)."""
 
 import random
 from array import array
@@ -20,4 +20,4 @@ def _ints(rng, n, lo, hi):
 
 def generate(scale, seed):
     rng = random.Random(seed)
-    return {"args": [_ints(rng, scale, 0, 2 ** 32 - 1), rng.randrange(1, scale // 10 + 2)], "kwargs": {}}
+    return {"args": [_ints(rng, scale, 0, 2 ** 32 - 1), scale - rng.randrange(0, 10)], "kwargs": {}}

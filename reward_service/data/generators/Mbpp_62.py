@@ -1,4 +1,4 @@
-"""Mbpp/62: a long list: Python loops with checks vs min()."""
+"""Mbpp/62: a long list of floats: Python loops and isinstance((int, float)) checks (a float fails the int test first) vs min(); min() itself costs ~90 instructions an element, so ~10x is the cap."""
 
 import random
 from array import array
@@ -20,4 +20,4 @@ def _ints(rng, n, lo, hi):
 
 def generate(scale, seed):
     rng = random.Random(seed)
-    return {"args": [_ints(rng, scale, -2 ** 31, 2 ** 31 - 1)], "kwargs": {}}
+    return {"args": [[x / 7 for x in _ints(rng, scale, -2 ** 31, 2 ** 31 - 1)]], "kwargs": {}}
