@@ -27,4 +27,4 @@ def _ints(rng, n, lo, hi):
 
 def generate(scale, seed):
     rng = random.Random(seed)
-    return {"args": [_ints(rng, scale // 2, 0, 2 ** 32 - 1), _ints(rng, scale, 0, 2 ** 32 - 1)], "kwargs": {}}
+    return {"args": [_ints(rng, max(1, scale // 2), 0, 2 ** 32 - 1), _ints(rng, scale, 0, 2 ** 32 - 1)], "kwargs": {}}

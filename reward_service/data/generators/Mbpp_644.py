@@ -28,4 +28,4 @@ def _ints(rng, n, lo, hi):
 
 def generate(scale, seed):
     rng = random.Random(seed)
-    return {"args": [_ints(rng, scale, -2 ** 31, 2 ** 31 - 1), scale // 4], "kwargs": {}}
+    return {"args": [_ints(rng, scale, -2 ** 31, 2 ** 31 - 1), max(1, scale // 4)], "kwargs": {}}
