@@ -1,9 +1,18 @@
-"""Mbpp/265: a long list split into many strides."""
+"""Mbpp/265: more strides than items (n = len + 1): per-stride overhead decides, where list comprehensions pay a function call each.
+
+With n > len(lst) every sublist holds at most one item, so the cost is per stride: a
+comprehension per stride (clusters 1-2) > an append loop per stride (cluster 3) >
+enumerate/modulo or one slice per stride (clusters 4-5), as EvalPerf ranks them; with
+n << len (the old input) the comprehensions beat the append loops instead. len % n != 0
+makes #7's trimming pass run. Contrast stays ~3x: every solution builds n lists and the
+output snapshot costs the same for all. Solution #0 of cluster 1 is the cluster-5 slice
+code verbatim (EvalPerf noise): its 11 pairs cannot agree.
+"""
 
 import random
 from array import array
 
-SCALE = 134000
+SCALE = 30000
 
 
 def _ints(rng, n, lo, hi):
@@ -19,4 +28,4 @@ def _ints(rng, n, lo, hi):
 
 
 def generate(scale, seed):
-    return {"args": [_ints(random.Random(seed), scale, 0, 2 ** 32 - 1), max(2, int(scale ** 0.5))], "kwargs": {}}
+    return {"args": [_ints(random.Random(seed), scale, 0, 255), scale + 1], "kwargs": {}}

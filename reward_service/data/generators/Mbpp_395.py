@@ -2,7 +2,7 @@
 
 import random
 
-SCALE = 1250
+SCALE = 14000
 
 
 def generate(scale, seed):

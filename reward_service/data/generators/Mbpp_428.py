@@ -1,9 +1,15 @@
-"""Mbpp/428: halving gaps vs Knuth's gaps on a random list."""
+"""Mbpp/428: Shell's worst case: n a power of two, large values at even and (mostly) small at odd positions: halving gaps O(n^2) vs Knuth's gaps.
+
+With n = 2^k every halving gap but the last is even, so those passes never compare an
+even with an odd position; the final gap-1 pass then moves each small value past all
+the large ones before it (~n^2/8 shifts). Knuth's 3x+1 gaps (cluster 6) include odd
+gaps and mix the two halves early. Clusters 3-4 are the same halving code.
+"""
 
 import random
 from array import array
 
-SCALE = 2500
+SCALE = 4096
 
 
 def _ints(rng, n, lo, hi):
@@ -20,4 +26,12 @@ def _ints(rng, n, lo, hi):
 
 def generate(scale, seed):
     rng = random.Random(seed)
-    return {"args": [_ints(rng, scale, -2 ** 31, 2 ** 31 - 1)], "kwargs": {}}
+    n = 1 << max(1, scale.bit_length() - 1)  # the largest power of two <= scale
+    k = n // 2 * 4 // 5  # 80% of the odd positions small: ~n^2/10 shifts, under 2e9 at n = 4096
+    small = _ints(rng, k, 0, 2 ** 30 - 1) + _ints(rng, n // 2 - k, 2 ** 30, 2 ** 31 - 1)
+    rng.shuffle(small)
+    large = _ints(rng, n // 2, 2 ** 30, 2 ** 31 - 1)
+    arr = [0] * n
+    arr[0::2] = large
+    arr[1::2] = small
+    return {"args": [arr], "kwargs": {}}
