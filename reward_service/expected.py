@@ -13,6 +13,7 @@ outputs in full (computed on demand, cached like the rest).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -31,6 +32,10 @@ __all__ = ["Expected", "ExpectedOutputs"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+#: EvalPlus's per-input time rule (``evalplus.evaluate``: ``min_time_limit``, ``gt_time_limit_factor``)
+PER_INPUT_FLOOR_S = 1.0
+PER_INPUT_FACTOR = 4.0
+
 
 @dataclass(frozen=True)
 class Expected:
@@ -39,17 +44,31 @@ class Expected:
     tests: list[Any]  # tagged JSON, one per test
     perf: list[Any]  # one per performance input ([] when not checked)
     reference_cpu_s: float = 0.0  # CPU the reference needed for every test (0: not run)
+    reference_call_cpu_s: tuple[float, ...] = ()  # the reference's CPU on each test (): not timed)
+
+    def call_limits(self) -> list[float] | None:
+        """EvalPlus's per-input rule: each test may take max(1 s, 4x the reference's CPU on it).
+
+        A call past its limit is a timeout at that test (``RunSpec.call_cpu_s``): an
+        infinite loop is stopped within about a second of its limit instead of at the
+        run's, and a solution that is slow on every test but within the rule on each one
+        passes, as it does under EvalPlus. None when the reference's tests were not timed.
+        """
+        if not self.reference_call_cpu_s or len(self.reference_call_cpu_s) != len(self.tests):
+            return None
+        return [max(PER_INPUT_FLOOR_S, PER_INPUT_FACTOR * t) for t in self.reference_call_cpu_s]
 
     def cpu_limit(self, cap: float) -> float:
-        """A candidate's CPU limit for the tests: generous next to the reference, never above ``cap``.
+        """A candidate's CPU limit for the whole run of the tests, never above ``cap``.
 
         Like EvalPlus, the limit follows the reference, so a problem whose tests take the
-        reference 30 s does not fail every candidate, and an infinite loop on a quick problem
-        does not hold a worker for the problem's whole cap.
+        reference 30 s does not fail every candidate: 4x the reference plus 2 s, at least
+        10 s, and at least the sum of the per-test limits (:meth:`call_limits`).
         """
         if self.reference_cpu_s <= 0:
             return cap
-        return min(cap, max(10.0, 4.0 * self.reference_cpu_s + 2.0))
+        whole = max(10.0, 4.0 * self.reference_cpu_s + 2.0, sum(self.call_limits() or ()))
+        return min(cap, whole)
 
 
 def _why(outcome: RunOutcome, what: str, index_offset: int = 0) -> str:
@@ -140,7 +159,8 @@ class ExpectedOutputs:
         try:
             data = json.loads(self._path(version).read_text())
             return Expected(tests=list(data["tests"]), perf=list(data["perf"]),
-                            reference_cpu_s=float(data.get("reference_cpu_s", 0.0)))
+                            reference_cpu_s=float(data.get("reference_cpu_s", 0.0)),
+                            reference_call_cpu_s=tuple(float(t) for t in data.get("reference_call_cpu_s", ())))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -150,7 +170,8 @@ class ExpectedOutputs:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
             tmp.write_text(json.dumps({"tests": value.tests, "perf": value.perf,
-                                       "reference_cpu_s": value.reference_cpu_s}))
+                                       "reference_cpu_s": value.reference_cpu_s,
+                                       "reference_call_cpu_s": list(value.reference_call_cpu_s)}))
             tmp.replace(path)
         except OSError as exc:  # a cache: failing to write it costs time, not correctness
             log.warning("cannot cache expected outputs at %s: %s", path, exc)
@@ -170,20 +191,25 @@ class ExpectedOutputs:
         tests: list[Any] = [t.expected for t in problem.tests]
         missing = [i for i, t in enumerate(problem.tests) if not t.has_expected]
         cpu = 0.0
+        call_cpu: tuple[float, ...] = ()
         if missing and problem.reference is None:
             raise InvalidProblem(f"problem {problem.id!r}: tests {missing[:5]} have no expected output and "
                                  "there is no reference to compute them", problem_id=problem.id)
         if problem.reference is not None:
-            # every test, so the reference's time calibrates the candidates' limit
-            run = self._run(problem, test_spec(problem, problem.reference, problem.tests), "tests")
+            # every test, timed one by one, so the reference's times calibrate the candidates' limits
+            spec = dataclasses.replace(test_spec(problem, problem.reference, problem.tests),
+                                       call_cpu_s=[0.0] * len(problem.tests))
+            run = self._run(problem, spec, "tests")
             cpu = run.cpu_s
+            if len(run.call_cpu_s) == len(problem.tests):
+                call_cpu = tuple(run.call_cpu_s)
             for i in missing:
                 tests[i] = run.outputs[i]
         perf: list[Any] = []
         if problem.performance and problem.performance.check_outputs and problem.reference:
             for spec in perf_specs(problem, problem.reference, measure=False):
                 perf += self._run(problem, spec, "performance inputs").outputs
-        return Expected(tests=tests, perf=perf, reference_cpu_s=cpu)
+        return Expected(tests=tests, perf=perf, reference_cpu_s=cpu, reference_call_cpu_s=call_cpu)
 
     def _compute_full(self, problem: Problem, which: str) -> list[Any]:
         if problem.reference is None:  # the tests' own expected outputs are never digests

@@ -123,7 +123,8 @@ class Judge:
     def _correctness(self, problem: Problem, code: str, expected: Expected) -> Measurement | None:
         """None when the code passes every test, else its failing Measurement."""
         spec = test_spec(problem, code, problem.tests)
-        spec = dataclasses.replace(spec, cpu_s=expected.cpu_limit(problem.limits.time_s))
+        spec = dataclasses.replace(spec, cpu_s=expected.cpu_limit(problem.limits.time_s),
+                                   call_cpu_s=expected.call_limits())
         outcome = self.sandbox.run_untrusted(spec)
         if outcome.status is not RunStatus.ok:
             return failure(outcome, "tests")

@@ -56,7 +56,8 @@ def load_generator(path: str | Path, task_id: str | None = None) -> PerfGenerato
         raise InvalidProblem(f"generator {file}: needs a line `SCALE = <positive int>`")
     if not any(isinstance(n, ast.FunctionDef) and n.name == "generate" for n in tree.body):
         raise InvalidProblem(f"generator {file}: needs `def generate(scale, seed)`")
-    why = (ast.get_docstring(tree) or "").split(":", 1)[-1].strip().rstrip(".")
+    first_paragraph = (ast.get_docstring(tree) or "").split("\n\n", 1)[0]
+    why = " ".join(first_paragraph.split(":", 1)[-1].split()).rstrip(".")
     name = task_id or file.stem.replace("_", "/", 1)
     return PerfGenerator(task_id=name, source=source, scale=scale, why=why)
 

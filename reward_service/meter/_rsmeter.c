@@ -665,6 +665,7 @@ static PyObject *rs_warm_template(PyObject *self, PyObject *args) {
 #include "_rsmarker.h"
 #include <stddef.h>
 #include <sys/random.h>
+#include <time.h>
 #include <marshal.h>
 
 static int ran = 0;
@@ -792,7 +793,11 @@ static int fresh_count_dir(const char *dir) {
  *   (args tuple, kwargs dict); encoder: the problem's trusted output encoder or None;
  *   dumps: the wire encoder for outputs marshal refuses; metered: 0, 1 (callgrind) or
  *   2 (qemu); mem_limit: the run's RLIMIT_AS, which under QEMU the plugin sets on the
- *   host (0: none). Never returns. */
+ *   host (0: none); call_limits: None, or (unmetered runs only) one CPU limit in seconds
+ *   per call, EvalPlus's per-input rule: a call past its limit ends the run as a timeout
+ *   at that call (checked when it returns; RLIMIT_CPU, lowered to the call's end for its
+ *   duration, stops one that does not return). A limit <= 0 only times the call. The
+ *   frame carries each call's CPU seconds when call_limits is given. Never returns. */
 /* The end of a region: the process ends (a dry run, warming the template, returns). */
 #define FINISH(code)                                                                            \
     do {                                                                                        \
@@ -809,13 +814,22 @@ static int fresh_count_dir(const char *dir) {
         _exit(code);                                                                            \
     } while (0)
 
+/* CPU seconds of the whole process (every thread), as RLIMIT_CPU counts them */
+static double process_cpu_s(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return 0.0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static PyObject *region(PyObject *args, int dry) {
-    PyObject *code, *ns, *owner_name, *method, *calls, *encoder, *dumps, *prelude = Py_None;
+    PyObject *code, *ns, *owner_name, *method, *calls, *encoder, *dumps, *prelude = Py_None, *call_limits = Py_None;
     int result_fd, arm_fd, metered;
     unsigned long long mem_limit = 0;
     const char *count_dir;
-    if (!PyArg_ParseTuple(args, "OO!UOO!OOiiiz|OK", &code, &PyDict_Type, &ns, &owner_name, &method, &PyList_Type,
-                          &calls, &encoder, &dumps, &result_fd, &arm_fd, &metered, &count_dir, &prelude, &mem_limit))
+    if (!PyArg_ParseTuple(args, "OO!UOO!OOiiiz|OKO", &code, &PyDict_Type, &ns, &owner_name, &method, &PyList_Type,
+                          &calls, &encoder, &dumps, &result_fd, &arm_fd, &metered, &count_dir, &prelude, &mem_limit,
+                          &call_limits))
         return NULL;
     if (metered < 0 || metered > METER_QEMU) {
         PyErr_SetString(PyExc_ValueError, "metered: 0, 1 (callgrind) or 2 (qemu)");
@@ -827,6 +841,30 @@ static PyObject *region(PyObject *args, int dry) {
         return NULL;
     }
     Py_ssize_t ncalls = PyList_GET_SIZE(calls);
+    int timed = call_limits != Py_None;
+    if (timed && (metered || !PyList_CheckExact(call_limits) || PyList_GET_SIZE(call_limits) != ncalls)) {
+        PyErr_SetString(PyExc_ValueError, "call_limits: None, or one float per call in an unmetered run");
+        return NULL;
+    }
+    double *limit_s = timed ? PyMem_Calloc((size_t)ncalls + 1, sizeof(double)) : NULL;
+    if (timed && limit_s == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; timed && i < ncalls; i++) {
+        limit_s[i] = PyFloat_AsDouble(PyList_GET_ITEM(call_limits, i));
+        if (limit_s[i] == -1.0 && PyErr_Occurred()) {
+            PyMem_Free(limit_s);
+            return NULL;
+        }
+    }
+    PyObject *times = timed ? PyList_New(0) : NULL;  /* each call's CPU seconds */
+    if (timed && times == NULL)
+        return NULL;
+    if (times != NULL)
+        PyObject_GC_UnTrack(times);
+    struct rlimit run_cpu;  /* the run's own CPU limit, put back after each call */
+    if (timed && getrlimit(RLIMIT_CPU, &run_cpu) != 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    int call_timed_out = 0;
     for (Py_ssize_t i = 0; i < ncalls; i++) {
         PyObject *c = PyList_GET_ITEM(calls, i);
         if (!PyTuple_CheckExact(c) || PyTuple_GET_SIZE(c) != 2 || !PyTuple_CheckExact(PyTuple_GET_ITEM(c, 0))
@@ -884,7 +922,32 @@ static PyObject *region(PyObject *args, int dry) {
     }
     for (; fn != NULL && done < ncalls; done++) {
         PyObject *c = PyList_GET_ITEM(calls, done);
+        double started = 0.0;
+        int lowered = 0;
+        if (timed) {
+            started = process_cpu_s();
+            if (limit_s[done] > 0 && run_cpu.rlim_cur != RLIM_INFINITY) {
+                rlim_t end = (rlim_t)(started + limit_s[done]) + 1;  /* whole seconds: stops it within 1 s */
+                if (end < run_cpu.rlim_cur) {
+                    struct rlimit lim = {end, run_cpu.rlim_max};
+                    lowered = setrlimit(RLIMIT_CPU, &lim) == 0;
+                }
+            }
+        }
         PyObject *value = PyObject_Call(fn, PyTuple_GET_ITEM(c, 0), PyTuple_GET_ITEM(c, 1));
+        if (timed) {
+            double took = process_cpu_s() - started;
+            if (lowered)
+                (void)setrlimit(RLIMIT_CPU, &run_cpu);
+            PyObject *t = PyFloat_FromDouble(took);
+            if (t == NULL || PyList_Append(times, t) != 0)
+                break;
+            if (limit_s[done] > 0 && took > limit_s[done]) {  /* past its limit, whatever it returned */
+                PyErr_Clear();
+                call_timed_out = 1;
+                break;
+            }
+        }
         if (value != NULL && encoder != Py_None)
             value = PyObject_CallOneArg(encoder, value);
         PyObject *snap = value ? snapshot(value, dumps, metered) : NULL;
@@ -897,7 +960,13 @@ static PyObject *region(PyObject *args, int dry) {
         if (!metered)
             Py_DECREF(value);
     }
-    if (PyErr_Occurred()) {
+    if (call_timed_out) {
+        status = "timeout";
+        exc_name = PyUnicode_FromString("TimeoutError");
+        message = PyUnicode_FromFormat("call %zd took more than its CPU limit", done);
+        if (exc_name == NULL || message == NULL)
+            FINISH(6);
+    } else if (PyErr_Occurred()) {
         PyObject *type, *exc, *tb;
         PyErr_Fetch(&type, &exc, &tb);
         PyErr_NormalizeException(&type, &exc, &tb);
@@ -928,8 +997,10 @@ static PyObject *region(PyObject *args, int dry) {
         count_switch(metered, 0);
     int blocked = metered && fresh_count_dir(count_dir) != 0;
     PyObject *index = strcmp(status, "ok") == 0 ? Py_None : PyLong_FromSsize_t(done);
-    PyObject *frame = Py_BuildValue("(sOOOOi)", status, strcmp(status, "ok") == 0 ? results : Py_None, exc_name,
-                                    message, index ? index : Py_None, blocked);
+    PyObject *no_times = times == NULL ? PyList_New(0) : NULL;
+    PyObject *frame = Py_BuildValue("(sOOOOiO)", status, strcmp(status, "ok") == 0 ? results : Py_None, exc_name,
+                                    message, index ? index : Py_None, blocked, times ? times : no_times);
+    PyMem_Free(limit_s);
     PyObject *data = frame ? PyMarshal_WriteObjectToString(frame, 2) : NULL;
     if (data == NULL)
         FINISH(7);

@@ -36,6 +36,9 @@ class RunSpec:
     memory_mb: int = 1024
     measure: bool = False  # count instructions (runs on a metering zygote)
     digest: bool = True  # huge plain outputs may come back as a digest (see wire.dumps_output)
+    #: unmetered runs: one CPU limit per input (EvalPlus's per-input rule; a call past its
+    #: limit is a timeout at that input), or 0.0 to time the input only; None: neither
+    call_cpu_s: list[float] | None = None
 
     def to_request(self, wall_s: float, nproc: int, nofile: int, fsize: int,
                    overload_s: float | None = None) -> dict[str, Any]:
@@ -52,6 +55,7 @@ class RunSpec:
             "seed": self.seed,
             "output_encoder": self.output_encoder,
             "digest": self.digest,
+            "call_cpu_s": self.call_cpu_s,
             "limits": {
                 "cpu_s": self.cpu_s,
                 "wall_s": wall_s,
@@ -86,6 +90,7 @@ class RunOutcome:
     cpu_s: float = 0.0
     limit: str | None = None
     leftovers: int = 0  # processes still running when the run ended (killed)
+    call_cpu_s: list[float] = field(default_factory=list)  # CPU seconds per input, when the spec asked
 
 
 class Sandbox(abc.ABC):

@@ -273,7 +273,7 @@ def _warm() -> None:
         resource.setrlimit(which, (min(1 << 20, hard) if hard != resource.RLIM_INFINITY else 1 << 20, hard))
         resource.setrlimit(which, (soft, hard))
     # the run's tail: one marshal frame
-    data = b"C" + marshal.dumps(("ok", [("V", 1), ("M", b"x"), ("L", (1, 2)), ("J", "[]")], None, None, None, 0), 2)
+    data = b"C" + marshal.dumps(("ok", [("V", 1), ("M", b"x"), ("L", (1, 2)), ("J", "[]")], None, None, None, 0, [0.5]), 2)
     sink = os.open("/dev/null", os.O_WRONLY)
     os.write(sink, HDR.pack(len(data)) + data)
     os.close(sink)

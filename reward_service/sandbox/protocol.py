@@ -269,12 +269,13 @@ def decode_result(body: bytes, digest: bool = True) -> dict[str, Any]:
     result channel.
     """
     frame = _whole(body)
-    if type(frame) is not tuple or len(frame) != 6:
+    if type(frame) is not tuple or len(frame) != 7:
         raise ValueError("not a result frame")
-    status, snaps, exc_name, message, index, blocked = frame
-    if status not in ("ok", "error", "memory", "output") or type(blocked) is not int:
+    status, snaps, exc_name, message, index, blocked, times = frame
+    if (status not in ("ok", "error", "memory", "output", "timeout") or type(blocked) is not int
+            or type(times) is not list or not all(type(t) is float for t in times)):
         raise ValueError("not a result frame")
-    result: dict[str, Any] = {"status": status, "count_blocked": bool(blocked)}
+    result: dict[str, Any] = {"status": status, "count_blocked": bool(blocked), "call_cpu_s": times}
     if status == "ok":
         if type(snaps) is not list:
             raise ValueError("not a result frame")

@@ -260,8 +260,11 @@ def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | 
         # the run's RLIMIT_AS on the host when _rsmeter.run seals the run
         mem_limit = dict(_limit_values(req["limits"], _vm_size())[1]).get(resource.RLIMIT_AS, 0) if METERED == 2 else 0
         dumps = wire.dumps_output if req.get("digest") is not False else wire.dumps
+        call_limits = req.get("call_cpu_s")  # per-input limits: unmetered runs only
+        call_limits = [float(x) for x in call_limits] if call_limits is not None and not METERED else None
         _rsmeter.run(code, ns, owner, method, calls, encoder, dumps, result_fd, arm_fd, METERED,
-                     os.path.join(SCRATCH, COUNT_NAME) if METERED else None, req.get("prelude"), mem_limit)
+                     os.path.join(SCRATCH, COUNT_NAME) if METERED else None, req.get("prelude"), mem_limit,
+                     call_limits)
     except BaseException as exc:  # noqa: BLE001 - the harness failed before the candidate ran
         write_frame(result_fd, {"harness_error": f"{_exc_name(exc)}: {str(exc)[:300]}"})
     os._exit(4)

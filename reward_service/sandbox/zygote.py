@@ -198,6 +198,8 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
                      leftovers=int(report.get("leftovers", 0) or 0))
     raw = report.get("result")
     result = raw if isinstance(raw, dict) else None
+    if result is not None and isinstance(result.get("call_cpu_s"), list):
+        out.call_cpu_s = [float(t) for t in result["call_cpu_s"]]
     armed = bool(report.get("armed"))
     if not armed:
         if result is not None and "harness_error" in result:
@@ -241,6 +243,10 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
             out.exception = str(result.get("exception") or "MemoryError")[:80]
         elif status == "output":
             out.status, out.limit = RunStatus.output_limit, "output"
+        elif status == "timeout":  # an input past its own CPU limit (RunSpec.call_cpu_s)
+            out.status, out.limit = RunStatus.timeout, "cpu"
+            idx = result.get("index")
+            out.index = idx if isinstance(idx, int) else None
         elif status == "error":
             out.status = RunStatus.error
             out.exception = str(result.get("exception") or "Exception")[:80]

@@ -89,7 +89,7 @@ def test_contrast_is_undefined_with_one_rank_and_failures_have_kinds() -> None:
     assert "(1 tasks undefined: one rank passes)" in format_summary(summary)
 
     def kind(verdict: Verdict, **diagnostic: object) -> str:
-        return Failure.of(0, 0, Measurement(verdict=verdict, diagnostic=Diagnostic(**diagnostic))).kind  # type: ignore[arg-type]
+        return Failure.of(0, 0, Measurement(verdict=verdict, diagnostic=Diagnostic(**diagnostic))).kind
 
     assert kind(Verdict.runtime_error, exception="ModuleNotFoundError", test_index=0) == "missing module"
     assert kind(Verdict.timeout, test_index=3, limit="cpu") == "timeout in tests"

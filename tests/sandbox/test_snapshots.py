@@ -19,7 +19,7 @@ VALUES: list[Any] = [
 
 
 def frame(snaps: Any, status: str = "ok") -> bytes:
-    return marshal.dumps((status, snaps, None, None, None, 0), 2)
+    return marshal.dumps((status, snaps, None, None, None, 0, []), 2)
 
 
 @pytest.mark.parametrize("value", VALUES, ids=repr)
@@ -63,8 +63,10 @@ def test_snapshots_become_the_same_wire_json_as_a_direct_encoding() -> None:
     frame([("J", '{"__code__": 1}')]),  # an unknown tag inside JSON
     frame([("J", '[{"k0": 1, "k1": 2}]')]),  # keys that are no tag (chosen keys could all collide)
     marshal.dumps(("ok", [], None, None, None), 2),  # a frame of another shape
-    marshal.dumps(("passed", [], None, None, None, 0), 2),  # a status the tail never writes
-], ids=range(13))
+    marshal.dumps(("passed", [], None, None, None, 0, []), 2),  # a status the tail never writes
+    marshal.dumps(("ok", [], None, None, None, 0, ["1.5"]), 2),  # call times that are no floats
+    marshal.dumps(("ok", [], None, None, None, 0), 2),  # the frame before call times
+], ids=range(15))
 def test_refuses_what_the_harness_never_writes(data: bytes) -> None:
     with pytest.raises((ValueError, TypeError)):
         decode_result(data)

@@ -1,4 +1,6 @@
-"""Mbpp/106: a long tuple and a short list: list(tuple) + list + tuple() copies the tuple three times vs tuple + tuple(list) once (every cluster is a linear C copy and the output copy is a floor: ~2x is the cap)."""
+"""Mbpp/106: a long tuple and a short list: list(tuple) + list + tuple() copies the tuple three times
+vs tuple + tuple(list) once (every cluster is a linear C copy and the output copy is a floor: ~2x is
+the cap)."""
 
 import random
 from array import array

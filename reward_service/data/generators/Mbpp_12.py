@@ -1,4 +1,6 @@
-"""Mbpp/12: many long rows of small ints with distinct sums: per-element validation in Python vs sorted(key=sum) (every run also pays the marshal snapshot of its nested-list output, ~200 instructions an element, so ~5x is the cap; numpy clusters fail where numpy is absent)."""
+"""Mbpp/12: many long rows of small ints with distinct sums: per-element validation in Python vs
+sorted(key=sum) (every run also pays the marshal snapshot of its nested-list output, ~200
+instructions an element, so ~5x is the cap; numpy clusters fail where numpy is absent)."""
 
 import random
 from array import array

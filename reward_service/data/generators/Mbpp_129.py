@@ -1,4 +1,5 @@
-"""Mbpp/129: a big magic square broken in an early row (diagonals intact): checks that stop at the first bad row sum vs every row/column/diagonal sum computed (or every cell type-checked)."""
+"""Mbpp/129: a big magic square broken in an early row (diagonals intact): checks that stop at the
+first bad row sum vs every row/column/diagonal sum computed (or every cell type-checked)."""
 
 import random
 

@@ -1,4 +1,5 @@
-"""Mbpp/137: three zeros to one non-zero: list.count(0) hits zeros by identity, generator sums yield per zero (more zeros would tie the plain loop with sum(genexpr))."""
+"""Mbpp/137: three zeros to one non-zero: list.count(0) hits zeros by identity, generator sums yield
+per zero (more zeros would tie the plain loop with sum(genexpr))."""
 
 import random
 from array import array

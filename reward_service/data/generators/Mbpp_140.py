@@ -1,4 +1,5 @@
-"""Mbpp/140: many long lists of few distinct numbers: sum(lists, []) O(n^2) and per-element Python loops vs set.update per list."""
+"""Mbpp/140: many long lists of few distinct numbers: sum(lists, []) O(n^2) and per-element Python
+loops vs set.update per list."""
 
 import random
 from array import array

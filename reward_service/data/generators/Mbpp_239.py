@@ -1,4 +1,5 @@
-"""Mbpp/239: n one past m's bit length (no sequence fits): the DP tables still do O(m n) or O(m^2 n) work, the bounded recursions (cluster 9) stop at once.
+"""Mbpp/239: n one past m's bit length (no sequence fits): the DP tables still do O(m n) or O(m^2 n)
+work, the bounded recursions (cluster 9) stop at once.
 
 Every cluster-9 solution checks m < 2^(n-1) (directly or through m // 2^(n-1) == 0) and
 returns 0 in O(1); the O(m n) tables (clusters 7-8) fill all m n cells and the triple

@@ -1,4 +1,5 @@
-"""Mbpp/265: more strides than items (n = len + 1): per-stride overhead decides, where list comprehensions pay a function call each.
+"""Mbpp/265: more strides than items (n = len + 1): per-stride overhead decides, where list
+comprehensions pay a function call each.
 
 With n > len(lst) every sublist holds at most one item, so the cost is per stride: a
 comprehension per stride (clusters 1-2) > an append loop per stride (cluster 3) >

@@ -1,4 +1,5 @@
-"""Mbpp/428: Shell's worst case: n a power of two, large values at even and (mostly) small at odd positions: halving gaps O(n^2) vs Knuth's gaps.
+"""Mbpp/428: Shell's worst case: n a power of two, large values at even and (mostly) small at odd
+positions: halving gaps O(n^2) vs Knuth's gaps.
 
 With n = 2^k every halving gap but the last is even, so those passes never compare an
 even with an odd position; the final gap-1 pass then moves each small value past all

@@ -1,4 +1,6 @@
-"""Mbpp/440: one-letter words one space apart (every position a word boundary), the only adverb at the end: cluster 2's boundary-anchored pattern with groups passes the boundary test and marks a group at every position before failing, cluster 3's plain pattern just fails.
+"""Mbpp/440: one-letter words one space apart (every position a word boundary), the only adverb at the
+end: cluster 2's boundary-anchored pattern with groups passes the boundary test and marks a group at
+every position before failing, cluster 3's plain pattern just fails.
 
 The clusters do the same scan, so they differ by ~1.3x only. Long words invert them: the plain
 pattern backtracks from every position inside a word (quadratic per word) while the

@@ -1,4 +1,5 @@
-"""Mbpp/456: a few very long non-Latin strings: ''.join(reversed(s)) makes a new one-character string per character, s[::-1] copies in C.
+"""Mbpp/456: a few very long non-Latin strings: ''.join(reversed(s)) makes a new one-character string
+per character, s[::-1] copies in C.
 
 Long strings amortize the per-string overhead; CJK characters (outside the cached Latin-1
 singletons) make the reversed() iterator allocate a str object per character, while the

@@ -1,4 +1,6 @@
-"""Mbpp/563: long plain prose with a short quoted word every 3000 characters: per-character loops (worst: while + index outside the quotes) vs a regex prefix scan (a few instructions a character) vs str.find (memchr) per value."""
+"""Mbpp/563: long plain prose with a short quoted word every 3000 characters: per-character loops
+(worst: while + index outside the quotes) vs a regex prefix scan (a few instructions a character) vs
+str.find (memchr) per value."""
 
 import random
 

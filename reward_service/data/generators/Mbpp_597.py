@@ -1,4 +1,5 @@
-"""Mbpp/597: two long sorted arrays, the second wholly above the first, k = all but one: a Python merge loop (or heapq.nsmallest) walks all k while sorted(a + b) sees one ascending run."""
+"""Mbpp/597: two long sorted arrays, the second wholly above the first, k = all but one: a Python merge
+loop (or heapq.nsmallest) walks all k while sorted(a + b) sees one ascending run."""
 
 import random
 from array import array

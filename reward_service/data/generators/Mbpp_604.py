@@ -1,4 +1,5 @@
-"""Mbpp/604: many one-letter words (split and join cost least per word): join(reversed(words)) first lists the iterator item by item, a [::-1] slice copies in one C loop.
+"""Mbpp/604: many one-letter words (split and join cost least per word): join(reversed(words)) first
+lists the iterator item by item, a [::-1] slice copies in one C loop.
 
 Both clusters split and join the same words, so they differ by a small factor only.
 """

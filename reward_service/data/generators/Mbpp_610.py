@@ -1,4 +1,5 @@
-"""Mbpp/610: k among the last ten: a comprehension by index rebuilds the list per element, slices copy it twice, del/pop is O(1) (every run still pays the copy of its output list, so ~22x is the cap)."""
+"""Mbpp/610: k among the last ten: a comprehension by index rebuilds the list per element, slices copy
+it twice, del/pop is O(1) (every run still pays the copy of its output list, so ~22x is the cap)."""
 
 import random
 from array import array

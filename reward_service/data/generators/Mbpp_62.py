@@ -1,4 +1,5 @@
-"""Mbpp/62: a long list of floats: Python loops and isinstance((int, float)) checks (a float fails the int test first) vs min(); min() itself costs ~90 instructions an element, so ~10x is the cap."""
+"""Mbpp/62: a long list of floats: Python loops and isinstance((int, float)) checks (a float fails the
+int test first) vs min(); min() itself costs ~90 instructions an element, so ~10x is the cap."""
 
 import random
 from array import array

@@ -1,4 +1,6 @@
-"""Mbpp/740: a long tuple whose keys are all equal (and values few small ints): the dict stays tiny, so nothing is spent on hashing or encoding a big answer; per-pair Python loops with bounds checks or indexing pay for every pair, dict(zip(slices)) stays in C."""
+"""Mbpp/740: a long tuple whose keys are all equal (and values few small ints): the dict stays tiny, so
+nothing is spent on hashing or encoding a big answer; per-pair Python loops with bounds checks or
+indexing pay for every pair, dict(zip(slices)) stays in C."""
 
 SCALE = 200000
 

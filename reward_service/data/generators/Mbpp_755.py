@@ -1,4 +1,6 @@
-"""Mbpp/755: a long list of few distinct small ints in random order: sorting the whole list (n log n) or looping over it in Python (type checks, comparisons) costs far more than sorted(set()), whose set is tiny.
+"""Mbpp/755: a long list of few distinct small ints in random order: sorting the whole list (n log n)
+or looping over it in Python (type checks, comparisons) costs far more than sorted(set()), whose set
+is tiny.
 
 One cluster-1 solution (set, a comprehension over the set, sorted) only pays per distinct value, so it
 counts like cluster 5 here; only a list of ~n distinct values would rank it, and that makes every

@@ -1,4 +1,5 @@
-"""Mbpp/760: one short float (cheap to hash) repeated: every solution scans the whole list; a float makes the Python loops and set() pay more per element while sort() stays cheap."""
+"""Mbpp/760: one short float (cheap to hash) repeated: every solution scans the whole list; a float
+makes the Python loops and set() pay more per element while sort() stays cheap."""
 
 import random
 

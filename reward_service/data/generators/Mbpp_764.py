@@ -1,4 +1,5 @@
-"""Mbpp/764: a long text of digits only: re.findall builds one match string per character (its slow path), the loops pay one isdigit call per character."""
+"""Mbpp/764: a long text of digits only: re.findall builds one match string per character (its slow
+path), the loops pay one isdigit call per character."""
 
 import random
 

@@ -1,4 +1,6 @@
-"""Mbpp/775: a long list whose first even number at an odd index comes early (index ~2*scale): clusters that build the whole list of checks or type-check every element first pay for all of it, the loops stop there."""
+"""Mbpp/775: a long list whose first even number at an odd index comes early (index ~2*scale): clusters
+that build the whole list of checks or type-check every element first pay for all of it, the loops
+stop there."""
 
 SCALE = 4000
 

@@ -1,4 +1,5 @@
-"""Mbpp/800: a long text with a blank only every ~80 characters, so nearly every character is kept: comprehension + join per character vs str.replace."""
+"""Mbpp/800: a long text with a blank only every ~80 characters, so nearly every character is kept:
+comprehension + join per character vs str.replace."""
 
 import random
 
@@ -12,4 +13,5 @@ def _text(rng, n, alphabet):
 
 
 def generate(scale, seed):
-    return {"args": [_text(random.Random(seed), scale, 'abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz ')], "kwargs": {}}
+    letters = "abcdefghijklmnopqrstuvwxyz" * 3 + " "  # a blank every ~80 characters
+    return {"args": [_text(random.Random(seed), scale, letters)], "kwargs": {}}

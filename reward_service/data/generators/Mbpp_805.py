@@ -1,4 +1,6 @@
-"""Mbpp/805: a few long lists of small ints plus one short winning list at the end: clusters that type-check every element in Python (or sum each list twice) pay per element, max(key=sum) sums each list once in C; the answer is short, so encoding it costs nothing."""
+"""Mbpp/805: a few long lists of small ints plus one short winning list at the end: clusters that
+type-check every element in Python (or sum each list twice) pay per element, max(key=sum) sums each
+list once in C; the answer is short, so encoding it costs nothing."""
 
 import random
 

@@ -1,4 +1,5 @@
-"""Mbpp/90: many words: a Python loop calling max() per word vs max(words, key=len) (every cluster is one linear pass with len() O(1); the per-word cost ratio, ~6x, is the cap)."""
+"""Mbpp/90: many words: a Python loop calling max() per word vs max(words, key=len) (every cluster is
+one linear pass with len() O(1); the per-word cost ratio, ~6x, is the cap)."""
 
 import random
 
