@@ -60,16 +60,21 @@ def _format(c: Calibration) -> str:
     sols = "  ".join(f"{s.label}: " + (f"N={s.instructions:,} ({s.ratio:.1f}x)" if s.instructions and s.ratio
                                        else s.status) for s in c.solutions)
     contrast = f"  contrast {c.contrast:.1f}x" if c.contrast else ""
+    if c.target_of != "reference":
+        contrast += f"  (target on {c.target_of}'s N)"
     return (f"{c.problem.id:12} scale {c.scale:>9,}  stop {c.stop:9}  reference N={c.reference_instructions:>13,} "
             f"cpu {c.reference_cpu_s:6.2f}s wall {c.reference_wall_s:6.2f}s  {sols}{contrast}")
 
 
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    from .datasets.calibrate import DEFAULT_TARGET, calibrate
+    from .datasets.calibrate import DEFAULT_SLOW_TARGET, DEFAULT_TARGET, calibrate
     from .datasets.evalperf import perf_solutions
     from .datasets.generators import write_scale
 
     target = args.target if args.target is not None else DEFAULT_TARGET
+    # with a slower solution, size by its count, unless the reference's target was asked for
+    slow_target = args.slow_target if args.slow_target is not None else (
+        None if args.target is not None else DEFAULT_SLOW_TARGET)
     problems, labelled = _inputs(args)
     chosen: list[Problem] = []
     failed = 0
@@ -89,7 +94,7 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
             try:
                 result = calibrate(problem, scorer.sandbox, target=target, start=args.start,
                                    bisect_steps=args.bisect, max_cpu_s=args.max_cpu, slow_cpu_s=args.slow_cpu,
-                                   slower=slower, faster=faster)
+                                   slower=slower, faster=faster, slow_target=slow_target or None)
             except InvalidProblem as exc:
                 print(f"{problem.id:12} error: {exc.message}", flush=True)
                 failed += 1
@@ -135,6 +140,9 @@ def add_perf_commands(sub: Any) -> None:
         if name == "calibrate":
             p.add_argument("--target", type=int, default=None,
                            help="reference instructions to reach (default: datasets.calibrate.DEFAULT_TARGET)")
+            p.add_argument("--slow-target", type=int, default=None,
+                           help="with a slower solution: its instructions to reach, instead of the reference's "
+                                "(default: datasets.calibrate.DEFAULT_SLOW_TARGET unless --target is given; 0: off)")
             p.add_argument("--start", type=int, default=1, help="first scale tried")
             p.add_argument("--bisect", type=int, default=3, help="bisection steps after the last doubling")
             p.add_argument("--max-cpu", type=float, default=None, help="reference's metered CPU bound, s")

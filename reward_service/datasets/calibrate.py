@@ -9,13 +9,15 @@ target, so one task's input costs 1e6 instructions and another's 1e10.
 Here the yardstick is the service's own meter, and the search:
 
 1. doubles the scale from ``start`` until the reference's instruction count N reaches
-   ``target``, or a bound stops it: the reference's metered CPU time (``max_cpu_s``), its
+   ``target`` (or, with ``slow_target`` and a slower solution given, until that solution's
+   count reaches ``slow_target``), or a bound stops it: the reference's metered CPU time (``max_cpu_s``), its
    memory limit, the first given slower solution's metered CPU time (it must stay under
    half of ``slow_cpu_s``, default a quarter of ``perf_time_s``, so slow-but-correct code
    stays well within the limit even on a loaded machine), a count that no longer grows (a generator that ignores ``scale``), or
    ``max_scale``;
 2. bisects between the last two doublings (``bisect_steps`` times) for the scale whose N
-   is nearest the target, or the largest scale within the bound that stopped it;
+   (the reference's, or the slower solution's) is nearest the target, or the largest scale
+   within the bound that stopped it;
 3. checks the chosen input: the reference runs on it, twice, with the same output (a
    generator whose input is not a function of ``(scale, seed)`` is refused).
 
@@ -26,6 +28,20 @@ can count about 5e9 instructions. A slow-but-correct solution that does 100x the
 reference's work (EvalPerf's slowest clusters on quadratic-vs-linear tasks) must fit with
 a factor of two to spare: 5e9 / 100 / 2 = 2.5e7, rounded down to 2e7. That is also about
 0.5 s of callgrind time per metered reference run.
+
+**The slow target** (``DEFAULT_SLOW_TARGET`` = 1e9, used by ``reward-service calibrate``
+when it has a slower solution): the reference target above guesses the slow solution's
+count from the reference's; with a slow solution at hand its count is known, and the scale
+can grow until *it* costs 1e9 instructions (a fifth of what a callgrind run can count, half
+of the 2e9 the bundled EvalPerf generators keep their slowest labelled solution under).
+Where the reference is itself a slow algorithm (Mbpp/256) or the slow solution is only a
+few times slower, the reference target stopped the scale early and gave up contrast: on
+the 14 generator tasks whose scales were chosen by hand, sizing by the reference (2e7)
+kept their pair's contrast on 10 and lost up to 2.3x on 4 (Mbpp/96, 140, 166, 256);
+sizing by the slow solution (1e9) kept it within 1% on the two linear-against-linear
+tasks (Mbpp/226, 610) and raised it 1.02-13x on the other 12
+(``bench/results/evalperf-contrast.md``). The slow solution's CPU bound still
+applies, so under callgrind (~4e7 instructions/s) the bound, not the target, stops it.
 """
 
 from __future__ import annotations
@@ -41,6 +57,7 @@ from ..sandbox.base import RunOutcome, RunSpec, RunStatus, Sandbox
 
 __all__ = [
     "DEFAULT_TARGET",
+    "DEFAULT_SLOW_TARGET",
     "Calibration",
     "Step",
     "SolutionCount",
@@ -49,6 +66,7 @@ __all__ = [
 ]
 
 DEFAULT_TARGET = 20_000_000
+DEFAULT_SLOW_TARGET = 1_000_000_000
 _FLAT_FROM = 2**20
 
 #: why the doubling stopped: the target was reached; the reference's CPU bound, its memory
@@ -86,6 +104,7 @@ class Calibration:
     reference_wall_s: float
     stop: StopReason
     target: int
+    target_of: str = "reference"  # whose count the target was: "reference" or "slower 0"
     steps: list[Step] = field(default_factory=list)
     solutions: list[SolutionCount] = field(default_factory=list)
 
@@ -172,11 +191,13 @@ def calibrate(
     bisect_steps: int = 3,
     slower: Sequence[str] = (),
     faster: Sequence[str] = (),
+    slow_target: int | None = None,
 ) -> Calibration:
     """Choose the scale of ``problem``'s generator (see the module docstring).
 
     ``max_cpu_s``: the reference's metered CPU bound (default ``perf_time_s`` / 20);
-    ``slow_cpu_s``: the first slower solution's metered CPU bound (default ``perf_time_s`` / 4).
+    ``slow_cpu_s``: the first slower solution's metered CPU bound (default ``perf_time_s`` / 4);
+    ``slow_target``: with a slower solution, size by its count instead of the reference's.
     Raises ``InvalidProblem`` when the reference fails on a generated input or the
     generator is not deterministic.
     """
@@ -187,12 +208,24 @@ def calibrate(
     search = _Search(problem, sandbox, seed, max_cpu_s or perf_s / 20, problem.limits.memory_mb)
     slow_bound = slow_cpu_s or perf_s / 4
     slowest = slower[0] if slower else None
+    by_slow = slowest is not None and slow_target is not None
+    if by_slow:
+        assert slow_target is not None
+        target = slow_target
+    slow_counts: dict[int, int] = {}
 
     def slow_fits(scale: int) -> bool:
         if slowest is None:
             return True
         out = search.meter(slowest, scale, slow_bound)
-        return out.status is RunStatus.ok and out.cpu_s <= slow_bound / 2  # headroom for a loaded machine
+        fits = out.status is RunStatus.ok and out.cpu_s <= slow_bound / 2  # headroom for a loaded machine
+        if fits and out.instructions is not None:
+            slow_counts[scale] = out.instructions
+        return fits
+
+    def goal(scale: int, reference_n: int) -> int:
+        """The count compared with the target at ``scale``."""
+        return slow_counts.get(scale, 0) if by_slow else reference_n
 
     # 1. doubling
     scale, good, bad = start, 0, 0  # good: largest scale within every bound; bad: first over one
@@ -206,7 +239,7 @@ def calibrate(
             stop, bad = "slow_time", scale
             break
         good = scale
-        if step.instructions >= target:
+        if goal(scale, step.instructions) >= target:
             stop = "target"
             break
         # flat: N grew < 10% over the last five doublings, past the scales where the run's fixed
@@ -229,12 +262,14 @@ def calibrate(
                 break
             mid = (lo + hi) // 2
             n = search.reference_at(mid).instructions
-            if n is not None and n >= target:
+            if by_slow and (n is None or not slow_fits(mid)):
+                hi = mid  # over a bound: smaller
+            elif n is not None and goal(mid, n) >= target:
                 hi = mid
             else:
                 lo = mid
-        counts = {s.scale: s.instructions for s in search.steps if s.instructions is not None}
-        good = min((s for s in (lo, hi) if s in counts), key=lambda s: _log_distance(counts[s], target))
+        counts = {s.scale: goal(s.scale, s.instructions) for s in search.steps if s.instructions is not None}
+        good = min((s for s in (lo, hi) if counts.get(s)), key=lambda s: _log_distance(counts[s], target))
     elif stop in ("time", "memory", "slow_time") and bad > good:
         lo, hi = good, bad
         for _ in range(bisect_steps):
@@ -264,5 +299,6 @@ def calibrate(
     return Calibration(
         problem=problem.model_copy(update={"performance": performance}), scale=good,
         reference_instructions=reference_n, reference_cpu_s=chosen.cpu_s, reference_wall_s=chosen.wall_s,
-        stop=stop, target=target, steps=search.steps, solutions=counts_out,
+        stop=stop, target=target, target_of="slower 0" if by_slow else "reference", steps=search.steps,
+        solutions=counts_out,
     )

@@ -61,3 +61,12 @@ def test_calibrate_needs_a_generator(scorer: Scorer) -> None:
     plain = Problem(id="t/plain", entry_point="f", reference=_LOOP, tests=[{"args": [[1]]}])
     with pytest.raises(InvalidProblem, match="no performance generator"):
         calibrate(plain, scorer.sandbox)
+
+
+def test_with_a_slow_target_the_slower_solution_sizes_the_input(scorer: Scorer) -> None:
+    result = calibrate(problem(_LIST), scorer.sandbox, target=10**12, start=64, bisect_steps=3,
+                       slower=[_SLOWER], faster=[_FASTER], slow_target=2_000_000)
+    assert result.stop == "target" and result.target_of == "slower 0"
+    slower, _ = result.solutions
+    assert slower.instructions is not None and 0.7 * 2_000_000 <= slower.instructions <= 1.5 * 2_000_000
+    assert result.reference_instructions < 2_000_000 / 5  # the reference's own target (1e12) played no part
