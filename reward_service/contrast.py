@@ -64,8 +64,9 @@ class Failure:
         if d.exception in ("ModuleNotFoundError", "ImportError"):
             kind = "missing module"
         else:
+            # a run stopped at a test's own limit names no test: the judge's message still says where
             where = ("on performance inputs" if d.perf_input_index is not None
-                     else "in tests" if d.test_index is not None else "")
+                     else "in tests" if d.test_index is not None or d.message.endswith("in the tests") else "")
             kind = f"{measurement.verdict.value.replace('_', ' ')} {where}".strip()
         return cls(index, rank, kind, d.message[:200])
 

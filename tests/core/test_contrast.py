@@ -93,5 +93,6 @@ def test_contrast_is_undefined_with_one_rank_and_failures_have_kinds() -> None:
 
     assert kind(Verdict.runtime_error, exception="ModuleNotFoundError", test_index=0) == "missing module"
     assert kind(Verdict.timeout, test_index=3, limit="cpu") == "timeout in tests"
+    assert kind(Verdict.timeout, limit="cpu", message="time limit exceeded (cpu) in the tests") == "timeout in tests"
     assert kind(Verdict.wrong_answer, perf_input_index=0) == "wrong answer on performance inputs"
     assert kind(Verdict.sandbox_error) == "sandbox error"
