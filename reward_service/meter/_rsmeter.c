@@ -846,6 +846,7 @@ static PyObject *region(PyObject *args, int dry) {
         PyErr_SetString(PyExc_ValueError, "call_limits: None, or one float per call in an unmetered run");
         return NULL;
     }
+    /* copied: the list itself is reachable through gc.get_objects(), so the candidate could change it */
     double *limit_s = timed ? PyMem_Calloc((size_t)ncalls + 1, sizeof(double)) : NULL;
     if (timed && limit_s == NULL)
         return PyErr_NoMemory();
@@ -856,11 +857,10 @@ static PyObject *region(PyObject *args, int dry) {
             return NULL;
         }
     }
-    PyObject *times = timed ? PyList_New(0) : NULL;  /* each call's CPU seconds */
-    if (timed && times == NULL)
+    PyObject *times = PyList_New(0);  /* each call's CPU seconds (empty unless timed) */
+    if (times == NULL)
         return NULL;
-    if (times != NULL)
-        PyObject_GC_UnTrack(times);
+    PyObject_GC_UnTrack(times);  /* gc.get_objects() does not hand it to the candidate */
     struct rlimit run_cpu;  /* the run's own CPU limit, put back after each call */
     if (timed && getrlimit(RLIMIT_CPU, &run_cpu) != 0)
         return PyErr_SetFromErrno(PyExc_OSError);
@@ -997,9 +997,8 @@ static PyObject *region(PyObject *args, int dry) {
         count_switch(metered, 0);
     int blocked = metered && fresh_count_dir(count_dir) != 0;
     PyObject *index = strcmp(status, "ok") == 0 ? Py_None : PyLong_FromSsize_t(done);
-    PyObject *no_times = times == NULL ? PyList_New(0) : NULL;
     PyObject *frame = Py_BuildValue("(sOOOOiO)", status, strcmp(status, "ok") == 0 ? results : Py_None, exc_name,
-                                    message, index ? index : Py_None, blocked, times ? times : no_times);
+                                    message, index ? index : Py_None, blocked, times);
     PyMem_Free(limit_s);
     PyObject *data = frame ? PyMarshal_WriteObjectToString(frame, 2) : NULL;
     if (data == NULL)

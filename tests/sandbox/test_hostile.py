@@ -49,6 +49,37 @@ def assert_refused(scorer: Scorer, code: str) -> None:
     assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
 
 
+def test_a_test_past_its_own_time_limit_is_a_timeout_whatever_the_candidate_does(scorer: Scorer) -> None:
+    """1.5 s on one test (its limit: 1 s, EvalPlus's rule; the run's: 5 s), after trying every way
+    around the per-test limit: ignoring SIGXCPU, raising its own RLIMIT_CPU, rewriting the list of
+    limits it can find through the garbage collector. The check after the call still applies."""
+    code = """
+import gc, resource, signal, time
+
+def f(n):
+    if n == 57:
+        try:
+            signal.signal(signal.SIGXCPU, signal.SIG_IGN)
+        except Exception:
+            pass
+        try:
+            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+            resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+        except Exception:
+            pass
+        for o in gc.get_objects():
+            if type(o) is list and o and all(type(x) is float for x in o):
+                o[:] = [1e9] * len(o)
+        end = time.process_time() + 1.5
+        while time.process_time() < end:
+            pass
+    return sum(i * i for i in range(n))
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.timeout and m.diagnostic.test_index == 2, m.diagnostic
+    assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
+
+
 def test_lru_cache_gains_nothing_across_measured_runs(scorer: Scorer) -> None:
     code = """
 from functools import lru_cache
