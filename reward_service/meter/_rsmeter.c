@@ -46,15 +46,16 @@ static PyObject *rs_quiet(PyObject *self, PyObject *noargs) {
     Py_RETURN_NONE;
 }
 
-static int plain_scalar(PyObject *o) {
-    return o == Py_None || PyLong_CheckExact(o) || PyFloat_CheckExact(o) || PyUnicode_CheckExact(o)
-        || PyBool_Check(o) || PyBytes_CheckExact(o) || PyComplex_CheckExact(o);
+static inline int plain_scalar(PyObject *o) {
+    PyTypeObject *t = Py_TYPE(o);
+    if (t == &PyLong_Type || o == Py_None || t == &PyUnicode_Type)  /* the usual ones first, and cheaply */
+        return 1;
+    return t == &PyFloat_Type || t == &PyBool_Type || t == &PyBytes_Type || t == &PyComplex_Type;
 }
 
 /* is_plain(obj): True for an exact list, tuple, set or frozenset holding only exact
  * immutable scalars. Runs no Python code (no __iter__, __hash__ or __eq__ of anything),
- * at a few instructions an item: the harness uses it inside the counted region to decide
- * that a shallow copy of an output is a snapshot nothing can change later. */
+ * at a few instructions an item (the template's warm-up uses it; runs use freeze()). */
 static PyObject *rs_is_plain(PyObject *self, PyObject *obj) {
     if (PyList_CheckExact(obj) || PyTuple_CheckExact(obj)) {
         Py_ssize_t n = PySequence_Fast_GET_SIZE(obj);
@@ -706,10 +707,204 @@ static void count_switch(int metered, int on) {
         mark(on ? RS_MARK_OPEN : RS_MARK_CLOSE, 0);
 }
 
-/* A snapshot of one output that nothing can change later: ("V", scalar), (tag, tuple) for
- * an exact list/tuple/set/frozenset of exact immutable scalars, ("M", marshal bytes) for
- * what marshal takes (it refuses every subclass, so no candidate code runs in it), else
- * ("J", dumps(value)), encoded by the harness's wire module. NULL with an exception set. */
+/* freeze(o): a copy of o that nothing can change later, for an exact list, tuple, set,
+ * frozenset or dict holding exact immutable scalars or (to FREEZE_DEPTH) such containers,
+ * as (shape, values): values, a list of the scalars in the order they occur; shape, bytes
+ * that say where they go. Per item of a container, in order: "v" (the next value), or a
+ * container: its kind ("L", "T", "S", "F", "D": a dict's keys and values alternate) and
+ * its item count (4 bytes, little-endian) then its items; or a flat list or tuple ("l",
+ * "t") and its count, whose items are the next count values; or, as the whole shape,
+ * "r": the one value is a tuple of scalars. protocol._thaw rebuilds it.
+ *
+ * Runs no Python code: exact types only, C iteration, nothing released but scalars, and
+ * the caller holds off the collector (a finalizer it ran would be the candidate's code,
+ * free to change a container being copied). No object per container: ~150 instructions
+ * a nested pair, ~10 an item of a flat list, where marshal takes ~130 a scalar. The
+ * snapshot is counted (a candidate cannot defer work to it), so its cost is a floor
+ * under every count of a problem with large outputs. Shared items are copied each time
+ * they occur, as marshal (version 2) writes them: what the tail encodes later is what
+ * was paid for here. The values list holds no cycle and is kept out of the collector's
+ * sight (gc.get_objects() does not hand it to the candidate). Past FREEZE_DEPTH or
+ * FREEZE_MAX an output is not freezable (marshal's way, then). */
+#define FREEZE_DEPTH 64
+#define FREEZE_MAX ((size_t)1 << 28)  /* scalars or shape bytes: past it, marshal's way (and its limits) */
+static const char frozen_kinds[] = "LTSFDlt";
+
+struct frozen {
+    unsigned char *shape;
+    size_t len, cap;
+    PyObject **values;  /* new references; becomes the values list's own array */
+    size_t n, vcap;
+};
+
+/* Room for `bytes` more shape bytes and `values` more values, the slow way: the buffers
+ * grow (never past FREEZE_MAX). 0; 1: past FREEZE_MAX; -1: out of memory (MemoryError). */
+static int frozen_grow(struct frozen *z, size_t bytes, size_t values) {
+    if (z->len + bytes > FREEZE_MAX || z->n + values > FREEZE_MAX)
+        return 1;
+    if (z->len + bytes > z->cap) {
+        size_t cap = Py_MIN(2 * (z->len + bytes) + 4096, FREEZE_MAX);
+        unsigned char *grown = PyMem_Realloc(z->shape, cap);
+        if (grown == NULL)
+            goto nomem;
+        z->shape = grown;
+        z->cap = cap;
+    }
+    if (z->n + values > z->vcap) {
+        size_t cap = Py_MIN(2 * (z->n + values) + 512, FREEZE_MAX);
+        PyObject **grown = PyMem_Realloc(z->values, cap * sizeof(PyObject *));
+        if (grown == NULL)
+            goto nomem;
+        z->values = grown;
+        z->vcap = cap;
+    }
+    return 0;
+nomem:
+    PyErr_NoMemory();
+    return -1;
+}
+
+/* Room for `bytes` more shape bytes and `values` more values (as frozen_grow). */
+static inline int frozen_reserve(struct frozen *z, size_t bytes, size_t values) {
+    if (z->len + bytes <= z->cap && z->n + values <= z->vcap)
+        return 0;
+    return frozen_grow(z, bytes, values);
+}
+
+static void frozen_head(struct frozen *z, char kind, Py_ssize_t n) {
+    unsigned char *p = z->shape + z->len;
+    p[0] = (unsigned char)kind;
+    for (int i = 0; i < 4; i++)
+        p[1 + i] = (unsigned char)((uint32_t)n >> (8 * i));
+    z->len += 5;
+}
+
+static int freeze_container(struct frozen *z, PyObject *o, int depth);
+
+/* One item of a container whose items have room reserved (`left` of them, this one
+ * included): a scalar is written at once; a container is frozen, then room is
+ * reserved again for the items after it. 0, 1 or -1 as freeze_container. */
+static inline int freeze_item(struct frozen *z, PyObject *item, int depth, size_t left) {
+    if (plain_scalar(item)) {
+        z->shape[z->len++] = 'v';
+        Py_INCREF(item);
+        z->values[z->n++] = item;
+        return 0;
+    }
+    int r = freeze_container(z, item, depth + 1);
+    return r ? r : frozen_reserve(z, left - 1, left - 1);
+}
+
+/* 0: frozen; 1: not freezable (no exception); -1: out of memory (exception set) */
+static int freeze_container(struct frozen *z, PyObject *o, int depth) {
+    PyTypeObject *t = Py_TYPE(o);
+    int kind = t == &PyList_Type ? 0 : t == &PyTuple_Type ? 1 : t == &PySet_Type ? 2 : t == &PyFrozenSet_Type ? 3
+             : t == &PyDict_Type ? 4 : -1;
+    if (kind < 0 || depth >= FREEZE_DEPTH)
+        return 1;
+    Py_ssize_t n = kind < 2 ? PySequence_Fast_GET_SIZE(o) : kind < 4 ? PySet_GET_SIZE(o) : 2 * PyDict_GET_SIZE(o);
+    if ((size_t)n > FREEZE_MAX)
+        return 1;
+    int r = frozen_reserve(z, 5 + (size_t)n, (size_t)n);
+    if (r != 0)
+        return r;
+    if (kind < 2) {  /* runs of scalars are copied at once, between the containers */
+        PyObject **items = PySequence_Fast_ITEMS(o);
+        Py_ssize_t i = 0, j = 0;
+        while (j < n && plain_scalar(items[j]))
+            j++;
+        if (j == n && depth == 0 && kind == 1) {  /* a tuple of scalars at the top: itself */
+            z->shape[z->len++] = 'r';
+            Py_INCREF(o);
+            z->values[z->n++] = o;
+            return 0;
+        }
+        frozen_head(z, j == n ? (kind ? 't' : 'l') : frozen_kinds[kind], n);
+        int is_flat = j == n;
+        for (;;) {
+            PyObject **out = z->values + z->n;
+            for (Py_ssize_t k = i; k < j; k++) {
+                Py_INCREF(items[k]);
+                out[k - i] = items[k];
+            }
+            z->n += (size_t)(j - i);
+            if (!is_flat)  /* runs are short between containers: no call to memset */
+                for (Py_ssize_t k = i; k < j; k++)
+                    z->shape[z->len++] = 'v';
+            if (j == n)
+                return 0;
+            size_t rest = (size_t)(n - j - 1);
+            PyObject *c = items[j];
+            Py_ssize_t m = (PyTuple_CheckExact(c) || PyList_CheckExact(c)) && depth + 1 < FREEZE_DEPTH
+                         ? PySequence_Fast_GET_SIZE(c) : -1;
+            PyObject **citems = m >= 0 ? PySequence_Fast_ITEMS(c) : NULL;
+            Py_ssize_t k = 0;
+            while (k < m && plain_scalar(citems[k]))
+                k++;
+            if (k == m && (size_t)m <= FREEZE_MAX) {  /* a flat list or tuple (a row, a pair): here, not by a call */
+                if ((r = frozen_reserve(z, 5 + rest, (size_t)m + rest)) != 0)
+                    return r;
+                frozen_head(z, PyTuple_CheckExact(c) ? 't' : 'l', m);
+                PyObject **cout = z->values + z->n;
+                for (k = 0; k < m; k++) {
+                    Py_INCREF(citems[k]);
+                    cout[k] = citems[k];
+                }
+                z->n += (size_t)m;
+            } else if ((r = freeze_container(z, c, depth + 1)) != 0 || (r = frozen_reserve(z, rest, rest)) != 0) {
+                return r;
+            }
+            i = j = j + 1;
+            while (j < n && plain_scalar(items[j]))
+                j++;
+        }
+    }
+    frozen_head(z, frozen_kinds[kind], n);
+    Py_ssize_t pos = 0, i = 0;
+    if (kind < 4) {
+        PyObject *key;
+        Py_hash_t hash;
+        while (r == 0 && _PySet_NextEntry(o, &pos, &key, &hash))
+            r = freeze_item(z, key, depth, (size_t)(n - i++));
+    } else {
+        PyObject *key, *value;
+        while (r == 0 && PyDict_Next(o, &pos, &key, &value))
+            if ((r = freeze_item(z, key, depth, (size_t)(n - i++))) == 0)
+                r = freeze_item(z, value, depth, (size_t)(n - i++));
+    }
+    return r;
+}
+
+/* ("Z", (shape, values)); NULL without an exception: not freezable; NULL with one. An
+ * exact tuple of scalars at the top is its own copy: shape "r", values [the tuple] (only
+ * at the top: shared deeper, the tail would encode it once per occurrence, unpaid). */
+static PyObject *freeze(PyObject *o) {
+    struct frozen z = {NULL, 0, 0, NULL, 0, 0};
+    PyObject *snap = NULL, *shape = NULL, *values = NULL;
+    if (freeze_container(&z, o, 0) == 0 && (shape = PyBytes_FromStringAndSize((const char *)z.shape, (Py_ssize_t)z.len))
+        && (values = PyList_New(0))) {
+        PyObject_GC_UnTrack(values);
+        PyListObject *list = (PyListObject *)values;  /* the references move: the list owns the array */
+        list->ob_item = z.values;
+        list->allocated = (Py_ssize_t)z.vcap;
+        Py_SET_SIZE(list, (Py_ssize_t)z.n);
+        z.values = NULL;
+        z.n = 0;
+        snap = Py_BuildValue("(s(NN))", "Z", shape, values);
+        shape = values = NULL;
+    }
+    Py_XDECREF(shape);
+    for (size_t i = 0; i < z.n; i++)  /* scalars (or a tuple of them): releasing them runs no code */
+        Py_DECREF(z.values[i]);
+    PyMem_Free(z.values);
+    PyMem_Free(z.shape);
+    return snap;
+}
+
+/* A snapshot of one output that nothing can change later: ("V", scalar), ("Z", (shape,
+ * values)) for what freeze() takes, ("M", marshal bytes) for what marshal takes (it refuses
+ * every subclass, so no candidate code runs in it), else ("J", dumps(value)), encoded by
+ * the harness's wire module. NULL with an exception set. */
 static PyObject *json_snapshot(PyObject *value, PyObject *dumps) {
     PyObject *text = PyObject_CallOneArg(dumps, value);
     if (text == NULL)
@@ -727,17 +922,14 @@ static PyObject *snapshot(PyObject *value, PyObject *dumps, int metered) {
         return json_snapshot(value, dumps);
     if (plain_scalar(value))
         return Py_BuildValue("(sO)", "V", value);
-    const char *tag = PyList_CheckExact(value) ? "L" : PyTuple_CheckExact(value) ? "T"
-                    : PySet_CheckExact(value) ? "S" : PyFrozenSet_CheckExact(value) ? "F" : NULL;
-    if (tag != NULL) {
-        PyObject *plain = rs_is_plain(NULL, value);
-        int ok = plain == Py_True;
-        Py_XDECREF(plain);
-        if (ok) {
-            PyObject *items = PySequence_Tuple(value);
-            return items ? Py_BuildValue("(sN)", tag, items) : NULL;
-        }
-    }
+    int collecting = PyGC_Disable();
+    PyObject *frozen = freeze(value);
+    if (collecting)
+        PyGC_Enable();
+    if (frozen != NULL)
+        return frozen;
+    if (PyErr_Occurred())
+        return NULL;
     PyObject *data = PyMarshal_WriteObjectToString(value, 2);
     if (data != NULL)
         return Py_BuildValue("(sN)", "M", data);

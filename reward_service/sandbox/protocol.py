@@ -231,8 +231,65 @@ def _tags_only(text: str) -> bool:
     return all(m.group() != "{" or _TAG_KEY.match(text, m.start()) for m in _STRING_OR_BRACE.finditer(text))
 
 
-_SEQUENCE_TAGS = {"L": list, "T": tuple}
-_BAG_TAGS = {"S": "set", "F": "frozenset"}
+_SCALARS = (int, float, str, bool, type(None), bytes, complex)
+_COUNT = struct.Struct("<I")
+#: _rsmeter's FREEZE_DEPTH: containers nest at most this deep in a frozen copy
+FROZEN_DEPTH = 64
+_FROZEN_KINDS = {ord(k): k for k in "LTSFDlt"}
+
+
+def _thaw(body: Any) -> Any:
+    """A frozen copy, ``(shape, values)`` (see ``_rsmeter.freeze``), as the value
+    :func:`wire.dumps_output` encodes. Every count is checked against what is there, so a
+    forged one costs at most linear time."""
+    if type(body) is not tuple or len(body) != 2 or type(body[0]) is not bytes or type(body[1]) is not list:
+        raise ValueError("not a snapshot")
+    shape, values = body
+    if shape == b"r":  # a tuple of scalars, as it was
+        if len(values) != 1 or type(values[0]) is not tuple or not all(type(x) in _SCALARS for x in values[0]):
+            raise ValueError("not a snapshot")
+        return values[0]
+    if not all(type(x) in _SCALARS for x in values):
+        raise ValueError("not a snapshot")
+    pos = at = 0
+
+    def item(depth: int) -> Any:
+        nonlocal pos, at
+        if pos >= len(shape):
+            raise ValueError("truncated snapshot")
+        code = shape[pos]
+        pos += 1
+        if code == ord("v"):
+            if at >= len(values):
+                raise ValueError("truncated snapshot")
+            at += 1
+            return values[at - 1]
+        kind = _FROZEN_KINDS.get(code)
+        if kind is None or depth >= FROZEN_DEPTH or pos + 4 > len(shape):
+            raise ValueError("not a snapshot")
+        (n,) = _COUNT.unpack_from(shape, pos)
+        pos += 4
+        if kind in ("l", "t"):
+            if n > len(values) - at:
+                raise ValueError("bad length in snapshot")
+            items = values[at : at + n]
+            at += n
+            return items if kind == "l" else tuple(items)
+        if n > len(shape) - pos or (kind == "D" and n % 2):  # every item takes a byte of the shape
+            raise ValueError("bad length in snapshot")
+        items = [item(depth + 1) for _ in range(n)]
+        if kind == "L":
+            return items
+        if kind == "T":
+            return tuple(items)
+        if kind == "D":
+            return wire.Bag("dict", list(zip(items[::2], items[1::2])))
+        return wire.Bag("set" if kind == "S" else "frozenset", items)
+
+    value = item(0)
+    if pos != len(shape) or at != len(values):
+        raise ValueError("trailing bytes in snapshot")
+    return value
 
 
 def _output(item: Any, digest: bool) -> str:
@@ -241,14 +298,11 @@ def _output(item: Any, digest: bool) -> str:
         raise ValueError("not a snapshot")
     tag, body = item
     if tag == "V":
-        if type(body) not in (int, float, str, bool, type(None), bytes, complex):
+        if type(body) not in _SCALARS:
             raise ValueError("not a snapshot")
         return str(wire.dumps_output(body, digest))
-    if tag in _SEQUENCE_TAGS or tag in _BAG_TAGS:
-        if type(body) is not tuple:
-            raise ValueError("not a snapshot")
-        value = _SEQUENCE_TAGS[tag](body) if tag in _SEQUENCE_TAGS else wire.Bag(_BAG_TAGS[tag], list(body))
-        return str(wire.dumps_output(value, digest))
+    if tag == "Z":
+        return str(wire.dumps_output(_thaw(body), digest))
     if tag == "M":
         if type(body) is not bytes:
             raise ValueError("not a snapshot")

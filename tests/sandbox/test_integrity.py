@@ -404,6 +404,50 @@ def f(n):
     assert evaluate(scorer, REFERENCE).verdict is Verdict.passed
 
 
+NESTED = """
+def f(n):
+    return [[i, (i, str(i)), {i: [i, ()], (i, "k"): {i: (None, True)}}, {i, (i, 1.5)}, frozenset({b"x", i}), [], (),
+             i * 0.5, 1j, [[[]]]] for i in range(n)]
+"""
+
+
+def test_finalizers_cannot_change_an_output_while_it_is_copied(scorer: Scorer) -> None:
+    # A metered output is copied inside the count, allocating as it goes. Garbage the
+    # candidate left for the collector would, if collected then, run its finalizers
+    # mid-copy: here they empty every container of the output (a copy that went on
+    # reading them would read freed memory, a crash, or copy part of the output). No
+    # collection runs during the copy, so the copy is of the output as returned.
+    code = NESTED.replace("def f(", "def f0(") + """
+import gc
+held = []
+class Bomb:
+    def __init__(self):
+        self.me = self
+    def __del__(self):
+        for box in held:
+            box.clear()
+        held.clear()
+def f(n):
+    out = f0(n)
+    if n >= 3000:
+        held[:] = [out] + out + [row[2] for row in out] + [row[3] for row in out]
+        gc.disable()
+        for _ in range(5000):
+            Bomb()
+        held.append([[] for _ in range(300)])  # no free list entry left: the next list is a fresh allocation
+        gc.set_threshold(1)
+        gc.enable()
+    return out
+"""
+    problem = Problem(id="hostile/nested", entry_point="f", reference=NESTED, tests=[{"args": [3]}, {"args": [40]}],
+                      performance=PROBLEM.performance, limits={"time_s": 5, "perf_time_s": 30, "memory_mb": 256})
+    honest = scorer.evaluate(problem, NESTED)
+    assert honest.verdict is Verdict.passed and honest.instructions, honest.diagnostic
+    m = scorer.evaluate(problem, code)
+    assert m.verdict is Verdict.passed, m.diagnostic
+    assert (m.instructions or 0) > honest.instructions
+
+
 # Integers that all hash to 0 (2**61 - 1 is the modulus of int hashing). Building such a set
 # costs the candidate quadratic time inside its own limits; a frame forged with them costs it
 # nothing, and must not cost the service more than linear-logarithmic time to decode.
@@ -411,7 +455,7 @@ COLLIDING = "tuple(k * (2**61 - 1) for k in range(1, 120_001))"
 
 
 @pytest.mark.parametrize("snapshot", [
-    f'("S", {COLLIDING})',
+    f'("Z", (b"S" + struct.pack("<I", 120_000) + b"v" * 120_000, list({COLLIDING})))',
     f'("M", marshal.dumps([frozenset({COLLIDING}[:3])] * 2, 2))',
     f'("M", b"{{" + b"".join(marshal.dumps(k, 2) + b"N" for k in {COLLIDING}) + b"0")',
     f'("J", "{{\\"__set__\\":[" + ",".join(map(str, {COLLIDING})) + "]}}")',

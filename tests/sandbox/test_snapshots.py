@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import marshal
+import struct
 import time
 from typing import Any
 
@@ -39,13 +40,41 @@ def test_sets_and_dicts_are_read_without_hashing(value: Any) -> None:
     assert json.loads(dumps_output(got)) == json.loads(dumps_output(value))
 
 
+def frozen(value: Any) -> tuple[str, tuple[bytes, list[Any]]]:
+    """What ``_rsmeter.freeze`` makes of ``value`` (its format, written out in Python)."""
+    shape = bytearray()
+    values: list[Any] = []
+
+    def put(v: Any) -> None:
+        kind = {list: "L", tuple: "T", set: "S", frozenset: "F", dict: "D"}.get(type(v))
+        if kind is None:
+            shape.extend(b"v")
+            values.append(v)
+            return
+        items = [x for kv in v.items() for x in kv] if kind == "D" else list(v)
+        flat = kind in "LT" and all(type(x) not in (list, tuple, set, frozenset, dict) for x in items)
+        shape.extend((kind.lower() if flat else kind).encode() + struct.pack("<I", len(items)))
+        for x in items:
+            if flat:
+                values.append(x)
+            else:
+                put(x)
+
+    if type(value) is tuple and all(type(x) not in (list, tuple, set, frozenset, dict) for x in value):
+        return "Z", (b"r", [value])  # a flat tuple at the top: itself
+    put(value)
+    return "Z", (bytes(shape), values)
+
+
 def test_snapshots_become_the_same_wire_json_as_a_direct_encoding() -> None:
-    # the shapes _rsmeter's snapshot makes: shallow copies (L/T/S/F), marshal (M), scalars (V), JSON (J)
+    # the shapes _rsmeter's snapshot makes: frozen copies (Z), marshal (M), scalars (V), JSON (J)
+    nested = [[1, (2, "a")], {(1, 2)}, {"k": [None], 3: frozenset({b"x"})}, [], (), [[]], {1: {2: {3: ()}}}]
     outputs: list[Any] = [[3, 1, 2], (1, "x"), {"k": [1.5, None]}, 7, "s", {4, 5}, frozenset({1}), [[1, 2], [3]],
-                          {3, 1, 2}]
-    snaps = [("L", (3, 1, 2)), ("T", (1, "x")), ("M", marshal.dumps({"k": [1.5, None]}, 2)), ("V", 7),
-             ("V", "s"), ("S", (4, 5)), ("F", (1,)), ("J", dumps_output([[1, 2], [3]])),
-             ("J", '{"__set__":[2,3,1]}')]
+                          {3, 1, 2}, nested, [(i, -i) for i in range(50)], (1, "x", None), ((1,), 2)]
+    snaps = [frozen([3, 1, 2]), frozen((1, "x")), ("M", marshal.dumps({"k": [1.5, None]}, 2)), ("V", 7),
+             ("V", "s"), frozen({4, 5}), frozen(frozenset({1})), ("J", dumps_output([[1, 2], [3]])),
+             ("J", '{"__set__":[2,3,1]}'), frozen(nested), frozen([(i, -i) for i in range(50)]),
+             frozen((1, "x", None)), frozen(((1,), 2))]
     got = decode_result(frame(snaps))["outputs"]
     assert got == [json.loads(dumps_output(v)) for v in outputs]
 
@@ -54,7 +83,19 @@ def test_snapshots_become_the_same_wire_json_as_a_direct_encoding() -> None:
     marshal.dumps(compile("1", "x", "eval"), 2),  # a code object
     frame([("M", marshal.dumps(compile("1", "x", "eval"), 2))]),  # one inside a snapshot
     frame([("X", 1)]),  # an unknown tag
-    frame([("M", b"i\x01")]),  # truncated inner value
+    frame([("L", (1, 2))]),  # a tag of an earlier harness
+    frame([("Z", (b"Q\x01\x00\x00\x00v", [1]))]),  # an unknown kind of container
+    frame([("Z", (b"l\x03\x00\x00\x00", [1, 2]))]),  # more items than values
+    frame([("Z", (b"L\x02\x00\x00\x00v", [1]))]),  # more items than the shape holds
+    frame([("Z", (b"D\x01\x00\x00\x00v", [1]))]),  # a dict's key without its value
+    frame([("Z", (b"l\x01\x00\x00\x00", [[1]]))]),  # a value that is no scalar
+    frame([("Z", (b"l\x01\x00\x00\x00", [1, 2]))]),  # values left over
+    frame([("Z", (b"vv", [1, 2]))]),  # shape left over
+    frame([("Z", (b"L\x01\x00\x00\x00" * 70 + b"v", [1]))]),  # nested past the copy's depth
+    frame([("Z", (b"l\xff\xff\xff\xff", []))]),  # a count past the data
+    frame([("Z", [b"v", [1]])]),  # a body of another shape
+    frame([("Z", (b"r", [(1, [2])]))]),  # a tuple taken as it was that holds more than scalars
+    frame([("Z", (b"Lr", [(1,)]))]),  # a tuple taken as it was, inside a container
     frame({"not": "a list"}),
     frame([1, 2])[:-1],  # truncated
     frame([1]) + b"N",  # trailing bytes
@@ -66,7 +107,7 @@ def test_snapshots_become_the_same_wire_json_as_a_direct_encoding() -> None:
     marshal.dumps(("passed", [], None, None, None, 0, []), 2),  # a status the tail never writes
     marshal.dumps(("ok", [], None, None, None, 0, ["1.5"]), 2),  # call times that are no floats
     marshal.dumps(("ok", [], None, None, None, 0), 2),  # the frame before call times
-], ids=range(15))
+], ids=range(27))
 def test_refuses_what_the_harness_never_writes(data: bytes) -> None:
     with pytest.raises((ValueError, TypeError)):
         decode_result(data)
@@ -85,7 +126,8 @@ def test_deep_nesting_is_refused_not_a_crash(data: bytes) -> None:
 def test_colliding_set_members_decode_in_linear_time() -> None:
     # 2**61 - 1 is the modulus of int hashing: these 60,000 integers all hash to 0
     members = [k * (2**61 - 1) for k in range(1, 60_001)]
-    data = frame([("S", tuple(members)), ("M", marshal.dumps({m: 1 for m in members[:2000]}, 2))])
+    colliding = ("Z", (b"S" + struct.pack("<I", len(members)) + b"v" * len(members), members))
+    data = frame([colliding, ("M", marshal.dumps({m: 1 for m in members[:2000]}, 2))])
     started = time.process_time()
     outputs = decode_result(data)["outputs"]
     assert time.process_time() - started < 5.0  # quadratic rebuilding takes minutes
