@@ -283,7 +283,7 @@ def _thaw(body: Any) -> Any:
         if kind == "T":
             return tuple(items)
         if kind == "D":
-            return wire.Bag("dict", list(zip(items[::2], items[1::2])))
+            return wire.Bag("dict", list(zip(items[::2], items[1::2], strict=True)))
         return wire.Bag("set" if kind == "S" else "frozenset", items)
 
     value = item(0)
