@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import keyword
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -122,6 +123,11 @@ class Limits(BaseModel):
     memory_mb: int = Field(default=1024, ge=32, le=65536, description="Address-space limit per run.")
 
 
+def _is_name(text: str) -> bool:
+    """A name Python code can define: an identifier that is not a keyword (``def``, ``None``)."""
+    return text.isidentifier() and not keyword.iskeyword(text)
+
+
 class EntryPoint(BaseModel):
     """Parsed entry point: `name` (a function) or `Solution().name` (a method)."""
 
@@ -136,10 +142,10 @@ class EntryPoint(BaseModel):
         if "." in text:
             owner, _, method = text.partition(".")
             owner = owner.removesuffix("()")
-            if not owner.isidentifier() or not method.isidentifier():
+            if not _is_name(owner) or not _is_name(method):
                 raise InvalidProblem(f"bad entry point {text!r}")
             return cls(function=method, class_name=owner)
-        if not text.isidentifier():
+        if not _is_name(text):
             raise InvalidProblem(f"bad entry point {text!r}")
         return cls(function=text)
 
