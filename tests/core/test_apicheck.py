@@ -72,3 +72,21 @@ def test_performance_without_inputs_meters_the_tests(scorer: Scorer, performance
     assert problem.metered_inputs() == "tests"
     m = scorer.evaluate(problem, CODE)
     assert m.verdict is Verdict.passed and m.instructions, m.diagnostic
+
+
+def test_rounding_leaves_the_fixed_rewards_exact() -> None:
+    """round_digits=0 made format_error -2.0 (round(-1.5) is -2) and no_entity -0.0."""
+    from reward_service.pipeline import assemble_group
+    from reward_service.results import Measurement, ScoreOptions
+
+    problem = Problem.model_validate({"id": "apicheck/round", "entry_point": "add", "reference": CODE,
+                                      "tests": [{"args": [1, 2]}]})  # fmt: skip
+    items = [Measurement(verdict=Verdict.passed, instructions=1000, meter="qemu"),
+             Measurement(verdict=Verdict.passed, instructions=100_000, meter="qemu"),
+             Measurement(verdict=Verdict.format_error), Measurement(verdict=Verdict.no_entity),
+             Measurement(verdict=Verdict.wrong_answer), Measurement(verdict=Verdict.sandbox_error)]  # fmt: skip
+    for digits in (0, 1, 2):
+        rewards = [r.reward for r in assemble_group(problem, items, ScoreOptions(round_digits=digits)).results]
+        assert rewards == [2.0, 1.0, -1.5, -0.5, 0.0, None], (digits, rewards)
+    unrounded = assemble_group(problem, items, ScoreOptions()).results
+    assert [r.reward for r in unrounded][2:] == [-1.5, -0.5, 0.0, None]
