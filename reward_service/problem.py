@@ -75,6 +75,16 @@ class Case(CallInput):  # type: ignore[no-redef,unused-ignore]
     )
     hidden: bool = Field(default=True, description="False for the tests shown in the prompt.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _expected_given(cls, data: Any) -> Any:
+        """An ``expected`` given without ``has_expected`` is given: it was silently replaced
+        by the reference's output (or, without a reference, the problem was refused for
+        having no expected outputs)."""
+        if isinstance(data, dict) and "expected" in data and "has_expected" not in data:
+            return {**data, "has_expected": True}
+        return data
+
 
 class Comparison(BaseModel):
     """How an output is compared with the expected one (always on the trusted side)."""

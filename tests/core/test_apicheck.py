@@ -90,3 +90,22 @@ def test_rounding_leaves_the_fixed_rewards_exact() -> None:
         assert rewards == [2.0, 1.0, -1.5, -0.5, 0.0, None], (digits, rewards)
     unrounded = assemble_group(problem, items, ScoreOptions()).results
     assert [r.reward for r in unrounded][2:] == [-1.5, -0.5, 0.0, None]
+
+
+def test_a_given_expected_output_counts() -> None:
+    """``{"args": [1, 2], "expected": 4}``: has_expected says whether expected is given, but
+    stayed False unless set as well, so the 4 was silently replaced by the reference's output
+    (and without a reference the problem was refused: "tests without expected outputs")."""
+    case = {"args": [1, 2], "expected": 4}
+    with_ref = Problem.model_validate({"id": "apicheck/given", "entry_point": "add", "reference": CODE, "tests": [case]})
+    assert with_ref.tests[0].has_expected and with_ref.tests[0].expected == 4
+    alone = Problem.model_validate({"id": "apicheck/given", "entry_point": "add", "tests": [case]})
+    assert alone.tests[0].has_expected
+    none_expected = Problem.model_validate({"id": "apicheck/none", "entry_point": "add",
+                                            "tests": [{"args": [1], "expected": None}]})  # fmt: skip
+    assert none_expected.tests[0].has_expected and none_expected.tests[0].expected is None
+    # said outright, has_expected wins; and a dumped problem loads as it was
+    explicit = Problem.model_validate({"id": "apicheck/given", "entry_point": "add", "reference": CODE,
+                                       "tests": [{**case, "has_expected": False}]})  # fmt: skip
+    assert not explicit.tests[0].has_expected
+    assert Problem.model_validate_json(with_ref.model_dump_json(exclude_defaults=True)) == with_ref
