@@ -206,7 +206,7 @@ class ExpectedOutputs:
             for i in missing:
                 tests[i] = run.outputs[i]
         perf: list[Any] = []
-        if problem.performance and problem.performance.check_outputs and problem.reference:
+        if problem.performance and problem.performance.count and problem.performance.check_outputs and problem.reference:
             for spec in perf_specs(problem, problem.reference, measure=False):
                 perf += self._run(problem, spec, "performance inputs").outputs
         return Expected(tests=tests, perf=perf, reference_cpu_s=cpu, reference_call_cpu_s=call_cpu)

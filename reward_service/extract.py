@@ -6,6 +6,9 @@ Which block counts
    string is ``python``, ``py`` or ``python3`` (any case) are candidates. When the response
    has none of those, untagged fenced blocks are. Blocks tagged with another language never
    count. No candidate block is a ``format_error`` (reward -1.5); an unclosed fence is not a block.
+   A fence indented by up to three spaces (a block in a list item) has that indentation
+   removed from its lines, as CommonMark does; lines end at ``\n``, ``\r\n`` or ``\r`` only
+   (as Python reads source), never at the other characters :meth:`str.splitlines` breaks at.
 2. Of the candidates, the **last** one that defines the entry point counts (models show
    examples first and answer last). When none defines it, the last candidate counts, and
    scoring gives ``no_entity``.
@@ -31,6 +34,7 @@ __all__ = ["parse_code", "Extraction", "extract_code", "find_blocks", "defines_e
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
 _PY_TAGS = {"python", "py", "python3"}
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class Block:
 def find_blocks(text: str) -> list[Block]:
     """Closed fenced blocks in order (CommonMark-style fences, no nesting)."""
     blocks: list[Block] = []
-    lines = text.splitlines()
+    lines = _LINE_END.split(text)
     i = 0
     while i < len(lines):
         m = _FENCE.match(lines[i])
@@ -58,6 +62,7 @@ def find_blocks(text: str) -> list[Block]:
             i += 1
             continue
         fence = m.group("fence")
+        indent = len(m.group("indent"))
         body: list[str] = []
         j = i + 1
         closed = False
@@ -66,7 +71,8 @@ def find_blocks(text: str) -> list[Block]:
             if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
                 closed = True
                 break
-            body.append(lines[j])
+            line = lines[j]
+            body.append(line[min(indent, len(line) - len(line.lstrip(" "))):])
             j += 1
         if not closed:
             break
@@ -89,12 +95,26 @@ def _parse(code: str) -> ast.Module | None:
         return None
 
 
+def _is_main_guard(node: ast.If) -> bool:
+    """``if __name__ == "__main__":`` (either way round): its body never runs when the
+    candidate's module is loaded for the tests (it is not ``__main__`` there)."""
+    test = node.test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return any(isinstance(a, ast.Name) and a.id == "__name__" for a in sides) and any(
+        isinstance(a, ast.Constant) and a.value == "__main__" for a in sides)
+
+
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Module-level statements, looking into if/try/with blocks (conditional definitions)."""
+    """Module-level statements, looking into if/try/with blocks (conditional definitions),
+    but not into the body of an ``if __name__ == "__main__":`` guard."""
     out: list[ast.stmt] = []
     for node in body:
         out.append(node)
-        if isinstance(node, (ast.If, ast.While, ast.For)):
+        if isinstance(node, ast.If) and _is_main_guard(node):
+            out += _top_level(node.orelse)
+        elif isinstance(node, (ast.If, ast.While, ast.For)):
             out += _top_level(node.body) + _top_level(node.orelse)
         elif isinstance(node, ast.Try):
             out += _top_level(node.body) + _top_level(node.orelse) + _top_level(node.finalbody)

@@ -109,7 +109,7 @@ class Judge:
                 return failed
             if run.leftovers:
                 return _leftovers(perf_input_index=j)
-            if problem.performance and expected.perf:
+            if problem.performance and problem.performance.count and expected.perf:  # else the tests were metered
                 bad = self._mismatch(problem, run.outputs, [expected.perf[j]], spec, f"perf:{j}")
                 if bad is not None:
                     return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(

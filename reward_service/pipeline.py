@@ -155,7 +155,8 @@ def assemble_group(problem: Problem, items: Sequence[Measurement], options: Scor
     rewards = reward_for(verdicts, counts)
     results = [
         ResponseResult(
-            index=i, reward=apply_rounding(r, options.round_digits), verdict=m.verdict,
+            # only F(C, G) is rounded: the fixed rewards (-1.5, -0.5, 0.0) are exact, and round(-1.5) is -2.0
+            index=i, reward=apply_rounding(r, options.round_digits) if m.verdict is Verdict.passed else r, verdict=m.verdict,
             instructions=m.instructions, score=score_of(m.instructions) if m.instructions else None,
             per_input=list(m.per_input), diagnostic=m.diagnostic,
         )

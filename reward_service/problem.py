@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import keyword
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -74,6 +75,16 @@ class Case(CallInput):  # type: ignore[no-redef,unused-ignore]
     )
     hidden: bool = Field(default=True, description="False for the tests shown in the prompt.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _expected_given(cls, data: Any) -> Any:
+        """An ``expected`` given without ``has_expected`` is given: it was silently replaced
+        by the reference's output (or, without a reference, the problem was refused for
+        having no expected outputs)."""
+        if isinstance(data, dict) and "expected" in data and "has_expected" not in data:
+            return {**data, "has_expected": True}
+        return data
+
 
 class Comparison(BaseModel):
     """How an output is compared with the expected one (always on the trusted side)."""
@@ -122,6 +133,11 @@ class Limits(BaseModel):
     memory_mb: int = Field(default=1024, ge=32, le=65536, description="Address-space limit per run.")
 
 
+def _is_name(text: str) -> bool:
+    """A name Python code can define: an identifier that is not a keyword (``def``, ``None``)."""
+    return text.isidentifier() and not keyword.iskeyword(text)
+
+
 class EntryPoint(BaseModel):
     """Parsed entry point: `name` (a function) or `Solution().name` (a method)."""
 
@@ -136,10 +152,10 @@ class EntryPoint(BaseModel):
         if "." in text:
             owner, _, method = text.partition(".")
             owner = owner.removesuffix("()")
-            if not owner.isidentifier() or not method.isidentifier():
+            if not _is_name(owner) or not _is_name(method):
                 raise InvalidProblem(f"bad entry point {text!r}")
             return cls(function=method, class_name=owner)
-        if not text.isidentifier():
+        if not _is_name(text):
             raise InvalidProblem(f"bad entry point {text!r}")
         return cls(function=text)
 

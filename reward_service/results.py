@@ -108,7 +108,9 @@ class ScoreOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     round_digits: int | None = Field(
-        default=None, ge=0, le=6, description="Round rewards to k decimals (the paper's GRPO with Round)."
+        default=None, ge=0, le=6,
+        description="Round the efficiency rewards of passing responses to k decimals (the paper's GRPO with Round); "
+        "the fixed rewards of the other verdicts are left as they are."
     )
     aggregate: Aggregate = Field(
         default="sum", description="How N combines the counts of several performance inputs."

@@ -1,12 +1,16 @@
 """ASGI middleware: the request-size limit and request metrics.
 
 The size limit buffers the body before the app sees it, so an oversized request gets a
-413 with the usual error body whether or not it declared a Content-Length.
+413 with the usual error body whether or not it declared a Content-Length. The buffered
+body is also checked for lone UTF-16 surrogates (``"\ud800"`` without its pair): JSON
+allows the escape, but the string it makes is not Unicode, so it cannot be encoded, hashed
+or stored; such a body gets a 422 ``invalid_request`` before any route reads it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,6 +25,30 @@ async def _reply(send: Send, status: int, code: str, message: str) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+# a \uD800-\uDFFF escape, not itself escaped (an even run of backslashes before it)
+_SURROGATE_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def lone_surrogate(body: bytes) -> int | None:
+    """The byte offset of the first lone surrogate escape in a JSON text, or None.
+
+    A high surrogate escape must be followed at once by a low one (the pair is one
+    character, as Python's ``json.dumps`` writes an emoji); anything else is lone.
+    """
+    high_end = -1  # where the pending high surrogate's escape ends
+    for match in _SURROGATE_ESCAPE.finditer(body):
+        start = match.end() - 6
+        if int(match.group(1), 16) >= 0xDC00:  # low
+            if start != high_end:
+                return start
+            high_end = -1
+        elif high_end != -1:  # a high after a high
+            return high_end - 6
+        else:
+            high_end = match.end()
+    return None if high_end == -1 else high_end - 6
 
 
 class BodyLimit:
@@ -58,6 +86,10 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if b"\\u" in body and (at := lone_surrogate(body)) is not None:
+            await _reply(send, 422, "invalid_request", f"the body holds a lone UTF-16 surrogate escape at byte {at} "
+                         f"({body[at:at + 6].decode('ascii')}): a JSON string must be valid Unicode")
+            return
         sent = False
 
         async def replay() -> Message:

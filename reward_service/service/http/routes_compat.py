@@ -25,7 +25,7 @@ from fastapi import APIRouter, Depends, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import ValidationError
 
-from ...errors import DeadlineExceeded, InvalidProblem
+from ...errors import DeadlineExceeded, InvalidInput, InvalidProblem, LimitExceeded
 from ...problem import Problem
 from ...verdict import Verdict
 from ..queue.rendezvous import gather_members
@@ -55,6 +55,7 @@ router = APIRouter(prefix="/v1/compat", tags=["compat"], dependencies=[Depends(_
 VERDICT_CODES: dict[Verdict, int] = {v: i for i, v in enumerate(Verdict)}
 
 _LOG_KEYS = ("passed", "instructions", "verdict", "sandbox_error", "partial")
+_MAX_ID_CHARS = 200  # GroupMembersRequest.problem_id
 
 
 def response_text(query: str, prompt: str) -> str:
@@ -72,6 +73,9 @@ def _problem(label: str) -> tuple[str | None, Problem | None]:
             return None, Problem.model_validate_json(label)
         except ValidationError as exc:
             raise InvalidProblem(f"label is not a valid inline problem: {exc.error_count()} errors") from exc
+    if len(label) > _MAX_ID_CHARS:
+        raise InvalidInput(f"label is neither an inline problem (JSON) nor a problem id (at most {_MAX_ID_CHARS} "
+                           f"characters): {label[:60]!r}...", field="labels")
     return label, None
 
 
@@ -122,6 +126,9 @@ async def openrlhf(
     all numbers. Scalars for a one-query request (OpenRLHF's case), else lists.
     """
     size = n or runtime.settings.api.openrlhf_n
+    most = runtime.settings.api.max_responses_per_group
+    if size > most:  # as POST /v1/groups/members: no group waits for more members than one may hold
+        raise LimitExceeded(f"groups of n={size}; at most {most}", limit="max_responses_per_group")
     rows = await asyncio.gather(
         *(_one(runtime, q, p, lab, size) for q, p, lab in zip(body.query, body.prompts, body.labels, strict=True))
     )

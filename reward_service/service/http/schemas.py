@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...pipeline import GroupOut
-from ...problem import Problem
+from ...problem import MeteredInputs, Problem
 from ...results import GroupError, GroupSummary, ResponseResult, ScoreOptions
 from ...settings import MeterBackendName
 from ..state.jobs import JobState
@@ -232,6 +232,11 @@ class GroupMembersResponse(BaseModel):
     present: list[int] = Field(description="Indices of the members the rewards were computed over.")
     problem_id: str
     problem_version: str
+    metered_inputs: MeteredInputs = Field(
+        default="performance",
+        description="Inputs the instruction counts were taken on: performance (high contrast), "
+        "tests (the problem has no performance inputs: low contrast) or none.",
+    )
     results: list[ResponseResult] = Field(
         description="This request's members, in request order; `index` is the member's index in the group."
     )

@@ -259,6 +259,7 @@ def _reply(
         present=present,
         problem_id=result.problem_id,
         problem_version=result.problem_version,
+        metered_inputs=result.metered_inputs,
         results=results,
         summary=result.summary,
         error=result.error,
