@@ -526,8 +526,16 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
     result = _unframe(bytes(buf), bool(armed), req.get("digest") is not False) if limit != "output" else None
     report["result"] = result
     if MODE in ("callgrind", "qemu"):
+        # A count is the meter's only if the run ended through the native tail, which made
+        # the count directory afresh and exits with status 0. A run that left the region
+        # early (exit, signal) could have planted a count there first, and its frame forged:
+        # valgrind then exits with status 1 when it cannot write over a read-only plant, a
+        # signal leaves the plant as it is (the QEMU plugin also removes a plant at an exit
+        # that never closed the count: a candidate's os._exit(0)).
         blocked = isinstance(result, dict) and result.get("count_blocked")
+        ended = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
         instructions, why = (None, "the run blocked its count directory") if blocked \
+            else (None, "the run did not end through its tail") if not ended \
             else read_count(COUNT_DIR, pid, MODE)
         if instructions is not None:
             report["instructions"] = instructions
