@@ -338,6 +338,7 @@ static PyObject *rs_fork_runs(PyObject *self, PyObject *args) {
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 
 static PyObject *PolicyViolation = NULL;
@@ -488,6 +489,17 @@ static int policy_hook(const char *event, PyObject *args, void *data) {
     if (!PyTuple_Check(args))
         return 0;
     Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    if (strcmp(event, "socket.__new__") == 0) {
+        /* (socket, family, type, proto): local sockets only. A TCP connection closed on the
+         * sandbox's loopback stays in TIME_WAIT for a minute after the run, and which ports
+         * are taken is state the next run reads (bind fails): a cache of answers. */
+        PyObject *fam = nargs > 1 ? PyTuple_GET_ITEM(args, 1) : NULL;
+        long family = fam != NULL && PyLong_Check(fam) ? PyLong_AsLong(fam) : -1;
+        PyErr_Clear();
+        if (family != AF_UNIX)
+            return refuse("sandbox policy: %s", "sockets other than AF_UNIX are not allowed");
+        return 0;
+    }
     if (strcmp(event, "import") == 0) {
         if (nargs > 0 && top_level_denied(PyTuple_GET_ITEM(args, 0)))
             return refuse("sandbox policy: importing %s is not allowed",

@@ -107,9 +107,33 @@ def _wipe(path: str) -> bool:
 
     try:
         clear(path)
-        return not os.listdir(path)
+        return not os.listdir(path) and _reset_root(path)
     except (OSError, RecursionError):
         return False
+
+
+def _reset_root(path: str) -> bool:
+    """Take away what a run could leave on the scratch directory itself, which outlives every
+    run: its extended attributes (``user.*``, ACLs: up to 64 KiB each) and its access and
+    modification times (64 bits each, which readdir leaves alone when set in the future).
+    A run that stored its answers there found them in the next run. False if they stay."""
+    try:
+        names = os.listxattr(path)
+    except OSError:
+        names = []  # no extended attributes here (a container's /tmp belongs to root: nor the run's)
+    for name in names:
+        try:
+            os.removexattr(path, name)
+        except OSError:
+            pass
+    try:
+        os.utime(path, ns=(0, 0))
+    except PermissionError:
+        pass  # not ours (a container's /tmp): the run could set its times only to now, then
+    try:
+        return not os.listxattr(path)
+    except OSError:
+        return True
 
 
 def _writable_places() -> list[str]:
@@ -225,7 +249,7 @@ _WARM_EVENTS: list[tuple[str, tuple[Any, ...]]] = [
     ("open", ("/usr", "r", 0)), ("open", (3, "r", 0)), ("open", ("/proc/self/status", "r", 0)),
     ("open", ("/proc/1/status", "r", 0)), ("open", ("/meter/x", "r", 0)), ("open", (b"/tmp/y", None, 0)),
     ("os.listdir", (".",)), ("os.remove", ("/tmp/x",)), ("os.rename", ("/tmp/a", "/tmp/b", -1, -1)),
-    ("os.mkdir", ("/tmp/d", 0o777, -1)), ("os.scandir", ("/tmp",)),
+    ("os.mkdir", ("/tmp/d", 0o777, -1)), ("os.scandir", ("/tmp",)), ("socket.__new__", (None, 1, 1, 0)),
 ]
 
 
