@@ -5,8 +5,12 @@ Each test is also collected by ``test_qemu_redteam.py`` (the same attacks counte
 
 from __future__ import annotations
 
+import marshal
+import time
+
 import pytest
 
+from reward_service.sandbox.protocol import Reader
 from reward_service.scoring import Scorer
 from reward_service.verdict import Verdict
 
@@ -56,3 +60,101 @@ def test_a_count_planted_before_leaving_the_region_early_is_no_count(scorer: Sco
     m = evaluate(scorer, PLANT_AND_LEAVE.replace("LEAVE", leave))
     assert m.verdict is Verdict.runtime_error, (m.verdict, m.instructions, m.diagnostic)
     assert m.instructions is None
+
+
+# Stores that outlived the run: the scratch directory itself is never removed (only its
+# entries), and the sandbox's network namespace lives as long as the zygote. Each store
+# holds the answer for the large input; the second response (another text, so not the
+# first's cached result) returned it without the work: 10k instructions instead of 1.6M.
+STORES = {
+    "xattr": """
+import os
+def load(n):
+    try:
+        return int(os.getxattr("/tmp", "user.rs%d" % n))
+    except (OSError, ValueError):
+        return None
+def save(n, v):
+    try:
+        os.setxattr("/tmp", "user.rs%d" % n, str(v).encode())
+    except OSError:
+        pass
+""",
+    "atime": """
+import os
+BASE = 5 << 60  # in the future: readdir leaves such an access time alone
+def load(n):
+    a = os.stat("/tmp").st_atime_ns - BASE
+    return a & ((1 << 40) - 1) if a >= 0 and a >> 40 == n else None
+def save(n, v):
+    try:
+        os.utime("/tmp", ns=(BASE + (n << 40) + v, os.stat("/tmp").st_mtime_ns))
+    except OSError:
+        pass
+""",
+    "tcp-time-wait": """
+import socket
+def load(n):
+    v = 0
+    for i in range(48):  # a port a closed connection left in TIME_WAIT cannot be bound
+        try:
+            s = socket.socket()
+        except OSError:
+            return None
+        try:
+            s.bind(("127.0.0.1", 40000 + i))
+        except OSError:
+            v |= 1 << i
+        s.close()
+    return v & ((1 << 36) - 1) if v and v >> 36 == n & 0xFFF else None
+def save(n, v):
+    try:
+        lst = socket.socket()
+        lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lst.bind(("127.0.0.1", 39999))
+        lst.listen(64)
+        bits = (n & 0xFFF) << 36 | v
+        for i in range(48):
+            if bits >> i & 1:
+                c = socket.socket()
+                c.bind(("127.0.0.1", 40000 + i))
+                c.connect(("127.0.0.1", 39999))
+                a, _ = lst.accept()
+                c.close()
+                a.close()
+    except OSError:
+        pass
+""",
+}
+
+
+@pytest.mark.parametrize("store", list(STORES), ids=list(STORES))
+def test_nothing_left_on_the_scratch_directory_or_the_network_reaches_the_next_run(
+        scorer: Scorer, honest: int, store: str) -> None:
+    code = STORES[store] + """
+def f(n):
+    cached = load(n)
+    if cached is not None:
+        return cached
+    total = 0
+    for i in range(n):
+        total += i * i
+    if total < 1 << 36:
+        save(n, total)
+    return total
+"""
+    for again in range(2):
+        m = evaluate(scorer, code + f"# response {again}\n")
+        assert m.verdict is Verdict.passed, m.diagnostic
+        assert m.instructions is not None and m.instructions >= 0.9 * honest, (again, m.instructions, honest)
+
+
+def test_a_huge_integer_output_decodes_in_linear_time() -> None:
+    # The zygote reads every run's snapshots: a 400 KB integer took it 16 s (quadratic), so an
+    # output of the output limit's size (128 MiB) held it past the host's deadline: the
+    # candidate's wrong answer became a SandboxError (reward null) after minutes, twice.
+    value = (1 << (15 * 2_000_000)) - 1  # 4 MB of marshal: ~30 min before the fix
+    data = marshal.dumps(value, 2)
+    started = time.monotonic()
+    assert Reader(data).value() == value
+    assert time.monotonic() - started < 10.0
