@@ -57,6 +57,7 @@ from protocol import (  # type: ignore[import-not-found,unused-ignore]  # noqa: 
     MAX_FRAME,
     MAX_HARNESS_FRAME,
     STATUS,
+    TOKEN_SIZE,
     decode_result,
     read_count,
     read_exact,
@@ -297,7 +298,8 @@ def _warm() -> None:
         resource.setrlimit(which, (min(1 << 20, hard) if hard != resource.RLIM_INFINITY else 1 << 20, hard))
         resource.setrlimit(which, (soft, hard))
     # the run's tail: one marshal frame
-    data = b"C" + marshal.dumps(("ok", [("V", 1), ("M", b"x"), ("L", (1, 2)), ("J", "[]")], None, None, None, 0, [0.5]), 2)
+    tail = ("ok", [("V", 1), ("M", b"x"), ("L", (1, 2)), ("J", "[]")], None, None, None, 0, [0.5])
+    data = b"C" + bytes(TOKEN_SIZE) + marshal.dumps(tail, 2)
     sink = os.open("/dev/null", os.O_WRONLY)
     os.write(sink, HDR.pack(len(data)) + data)
     os.close(sink)
@@ -379,11 +381,11 @@ def _preload() -> None:
         sys.modules["random"].seed(0)
 
 
-def _unframe(data: bytes, armed: bool, digest: bool = True) -> Any:
+def _unframe(data: bytes, armed: bool, token: bytes, digest: bool = True) -> Any:
     """The child's one result frame, or None if it is missing or anything else was written.
 
-    After arming only the native tail's ``C`` frame is the harness's; before it, only the
-    harness's own small JSON report of its failure.
+    After arming only the native tail's ``C`` frame is the harness's, and it carries the
+    run's ``token``; before it, only the harness's own small JSON report of its failure.
     """
     if len(data) < 5:
         return None
@@ -392,10 +394,10 @@ def _unframe(data: bytes, armed: bool, digest: bool = True) -> Any:
         return None
     body = data[4:]
     if body[:1] == b"C":
-        if not armed:
-            return None
+        if not armed or len(token) != TOKEN_SIZE or body[1 : 1 + TOKEN_SIZE] != token:
+            return None  # not the tail's: written by the candidate (or before it ran)
         try:
-            return decode_result(body[1:], digest)
+            return decode_result(body[1 + TOKEN_SIZE :], digest)
         except Exception:  # noqa: BLE001 - the candidate's bytes: any failure to read them is its own
             return None
     if armed or n > MAX_HARNESS_FRAME:
@@ -514,6 +516,7 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
     os.write(trig_w, b"x")
     first = read_exact(resp_r, STATUS.size)
     pid = STATUS.unpack(first)[0]
+    token = read_exact(resp_r, TOKEN_SIZE)
     buf = bytearray()
     frame_limit = int(req["limits"].get("fsize") or MAX_FRAME) + 4096
     limit: str | None = None
@@ -547,7 +550,7 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
         report["signal"] = os.WTERMSIG(status)
     else:
         report["exit"] = os.WEXITSTATUS(status)
-    result = _unframe(bytes(buf), bool(armed), req.get("digest") is not False) if limit != "output" else None
+    result = _unframe(bytes(buf), bool(armed), token, req.get("digest") is not False) if limit != "output" else None
     report["result"] = result
     if MODE in ("callgrind", "qemu"):
         # A count is the meter's only if the run ended through the native tail, which made

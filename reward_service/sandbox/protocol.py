@@ -5,13 +5,15 @@ Every role speaks it: the host's pool (``zygote.py``), the zygote and its templa
 
 * **control** (host <-> zygote, also through the relay): frames of a 4-byte big-endian
   length then UTF-8 JSON; a request per run, a report per run. At most ``MAX_FRAME``.
-* **status** (template -> zygote): fixed ``STATUS`` records: the run's pid, then how it
-  ended (wait status, CPU, memory, leftovers, a hardware count, and whether it was armed).
+* **status** (template -> zygote): fixed ``STATUS`` records: the run's pid (followed by
+  the run's ``TOKEN_SIZE`` random token), then how it ended (wait status, CPU, memory,
+  leftovers, a hardware count, and whether it was armed).
 * **result** (run -> zygote): one frame. Before the run is *armed* (the candidate has not
   run yet) the harness may report its own failure as JSON ``{"harness_error": ...}``.
-  After, the only frame the harness writes is ``C`` + marshal of
-  ``(status, snapshots, exception, message, index, blocked)``, written by native code
-  after the count is closed (see ``_rsmeter.run``). Everything on this channel after arming
+  After, the only frame the harness writes is ``C`` + the run's token + marshal of
+  ``(status, snapshots, exception, message, index, blocked, times)``, written by native
+  code after the count is closed (see ``_rsmeter.run``). The token is how the zygote knows
+  the frame is the tail's: the candidate holds the same descriptor but not the token. Everything on this channel after arming
   is the candidate's: malformed, deep or huge data is its failure, never the service's.
 
 Counts (callgrind, qemu): the run's process writes ``callgrind.out.<pid>`` (valgrind) or
@@ -43,7 +45,7 @@ else:  # inside the sandbox: a sibling script
 
 __all__ = [
     "HDR", "MAX_FRAME", "MAX_HARNESS_FRAME", "STATUS", "COUNT_NAME", "read_exact", "read_frame", "write_frame",
-    "encode_frame", "read_count", "COUNT_FILES", "decode_result", "Reader",
+    "encode_frame", "read_count", "COUNT_FILES", "decode_result", "Reader", "TOKEN_SIZE",
 ]
 
 HDR = struct.Struct(">I")
@@ -53,6 +55,8 @@ MAX_FRAME = 256 << 20
 MAX_HARNESS_FRAME = 64 << 10
 #: pid, wait status, utime, stime, maxrss, leftovers, hardware count, errno, armed
 STATUS = struct.Struct(">iiddqqqqi")
+#: the random bytes the template reports after a run's pid, and the run's tail puts in its frame
+TOKEN_SIZE = 16
 #: the count directory, inside the scratch directory
 COUNT_NAME = ".rs-count"
 #: the count file's name (before ``.<pid>``) per harness mode

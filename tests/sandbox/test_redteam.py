@@ -158,3 +158,33 @@ def test_a_huge_integer_output_decodes_in_linear_time() -> None:
     started = time.monotonic()
     assert Reader(data).value() == value
     assert time.monotonic() - started < 10.0
+
+
+def test_a_frame_written_by_the_candidate_is_never_the_result(scorer: Scorer) -> None:
+    # 1.5 s on one test (its own limit: 1 s), then a frame of its own with every test's right
+    # answer (the inputs are reachable through gc), and an exit before the native tail, whose
+    # check after the call would have made it a timeout. The unmetered test run has no count
+    # to miss: it passed before the run's frame carried a token the candidate cannot read.
+    code = """
+import gc, marshal, os, struct, time
+def honest(n):
+    return sum(i * i for i in range(n))
+def f(n):
+    if n == 57 and os.environ.get("RS_MODE") == "plain":
+        t = time.process_time()
+        while time.process_time() - t < 1.5:
+            pass
+        calls = next(o for o in gc.get_objects() if type(o) is list and o and all(
+            type(c) is tuple and len(c) == 2 and type(c[0]) is tuple and type(c[1]) is dict for c in o))
+        outs = [("V", honest(*args, **kw)) for args, kw in calls]
+        body = b"C" + marshal.dumps(("ok", outs, None, None, None, 0, []), 2)
+        for fd in range(3, 64):
+            try:
+                os.write(fd, struct.pack(">I", len(body)) + body)
+            except OSError:
+                pass
+        os._exit(0)
+    return honest(n)
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error, (m.verdict, m.diagnostic)
