@@ -115,8 +115,16 @@ static void write_count(void) {
     if (reserved >= 0)
         close(reserved);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
+    if (fd < 0) {
+        /* Something is there already: put there after the native tail made the directory
+         * afresh (a system call of the candidate's still in flight without the GIL). It is
+         * not the count: remove it, so that there is none. */
+        if (errno == EEXIST) {
+            chmod(count_dir, 0700);
+            unlink(path);
+        }
         return;
+    }
     int n = snprintf(text, sizeof(text), "summary: %llu\n", (unsigned long long)total);
     if (write(fd, text, (size_t)n) != n)
         (void)ftruncate(fd, 0);  /* a partial count is no count */
