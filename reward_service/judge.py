@@ -158,16 +158,23 @@ class Judge:
                 undecided.append(i)
         if not undecided:
             return None
-        again = self.sandbox.run_untrusted(dataclasses.replace(spec, measure=False, digest=False))
-        if again.status is not RunStatus.ok or again.leftovers:  # ran before: this run is the candidate's
-            return undecided[0], f": the full-output rerun failed ({again.status.value})"
+        again: Sequence[Any] = actual
+        if any(has_digest(actual[i]) for i in undecided):  # the candidate's outputs in full
+            rerun = self.sandbox.run_untrusted(dataclasses.replace(spec, measure=False, digest=False))
+            if rerun.status is not RunStatus.ok or rerun.leftovers:  # ran before: this run is the candidate's
+                return undecided[0], f": the full-output rerun failed ({rerun.status.value})"
+            again = rerun.outputs
         full = self.expected.full(problem, which)
         for i in undecided:
-            # the rerun stands for the first run (whose count is kept): it must have given the
-            # same output, or a run that can tell the two apart would be judged on another one
-            if has_digest(actual[i]) and not _digests_to(again.outputs[i], actual[i]):
+            # The output judged is the first run's (whose count is kept). Where it came as a
+            # digest, the rerun stands for it and must have given the same output; where it
+            # came in full (only the reference's was a digest) it is judged as it is, never
+            # the rerun's: a run that can tell the two apart (the metered one can) would
+            # otherwise be judged on an output it did not give.
+            mine = again[i] if has_digest(actual[i]) else actual[i]
+            if has_digest(actual[i]) and not _digests_to(mine, actual[i]):
                 return i, ": the output differs between runs"
-            if decide(again.outputs[i], full[i], problem.comparison) is not True:
+            if decide(mine, full[i], problem.comparison) is not True:
                 return i, ""
         return None
 

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from reward_service.problem import Problem
 from reward_service.sandbox.protocol import Reader
 from reward_service.scoring import Scorer
 from reward_service.verdict import Verdict
@@ -188,3 +189,34 @@ def f(n):
 """
     m = evaluate(scorer, code)
     assert m.verdict is Verdict.runtime_error, (m.verdict, m.diagnostic)
+
+
+# A large output travels as a digest (over 20 000 items); a digest that decides nothing
+# makes the judge rerun the candidate unmetered, without digests.
+BIG_OUTPUT = Problem(
+    id="redteam/squares-list",
+    entry_point="f",
+    reference="def f(n):\n    return [i * i for i in range(n)]\n",
+    tests=[{"args": [3], "hidden": False}, {"args": [10]}, {"args": [100]}],
+    performance={"generator": "def generate(scale, seed):\n    return {'args': [scale + seed]}\n", "scale": 30_000},
+    limits={"time_s": 5, "perf_time_s": 30, "memory_mb": 256},
+)
+
+
+def test_the_metered_runs_own_output_is_judged_not_a_reruns(scorer: Scorer) -> None:
+    # The metered run returns an empty list: no digest against the reference's digest,
+    # undecided, so the judge reran the candidate (unmetered, where it computes the answer)
+    # and judged the rerun's output while keeping the metered run's count: passed with
+    # 9.4k instructions where the honest loop takes 12.1M (callgrind; 9.6k / 12.2M on qemu).
+    honest = "def f(n):\n    out = []\n    for i in range(n):\n        out.append(i * i)\n    return out\n"
+    m = scorer.evaluate(BIG_OUTPUT, honest)
+    assert m.verdict is Verdict.passed, m.diagnostic
+    code = """
+import os
+def f(n):
+    if os.environ.get("RS_MODE") in ("callgrind", "qemu"):
+        return []
+    return [i * i for i in range(n)]
+"""
+    m = scorer.evaluate(BIG_OUTPUT, code)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.instructions, m.diagnostic)
