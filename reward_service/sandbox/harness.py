@@ -58,6 +58,7 @@ from protocol import (  # type: ignore[import-not-found,unused-ignore]  # noqa: 
     MAX_HARNESS_FRAME,
     STATUS,
     TOKEN_SIZE,
+    OutputTooLarge,
     decode_result,
     read_count,
     read_exact,
@@ -398,6 +399,8 @@ def _unframe(data: bytes, armed: bool, token: bytes, digest: bool = True) -> Any
             return None  # not the tail's: written by the candidate (or before it ran)
         try:
             return decode_result(body[1 + TOKEN_SIZE :], digest)
+        except OutputTooLarge:
+            raise  # the run's output limit (run_once)
         except Exception:  # noqa: BLE001 - the candidate's bytes: any failure to read them is its own
             return None
     if armed or n > MAX_HARNESS_FRAME:
@@ -550,7 +553,12 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
         report["signal"] = os.WTERMSIG(status)
     else:
         report["exit"] = os.WEXITSTATUS(status)
-    result = _unframe(bytes(buf), bool(armed), token, req.get("digest") is not False) if limit != "output" else None
+    try:
+        result = _unframe(bytes(buf), bool(armed), token, req.get("digest") is not False) if limit != "output" \
+            else None
+    except OutputTooLarge:  # its outputs would not fit in the report: the candidate's output limit
+        result = None
+        report["limit"] = limit = "output"
     report["result"] = result
     if MODE in ("callgrind", "qemu"):
         # A count is the meter's only if the run ended through the native tail, which made

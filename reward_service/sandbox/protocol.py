@@ -45,7 +45,8 @@ else:  # inside the sandbox: a sibling script
 
 __all__ = [
     "HDR", "MAX_FRAME", "MAX_HARNESS_FRAME", "STATUS", "COUNT_NAME", "read_exact", "read_frame", "write_frame",
-    "encode_frame", "read_count", "COUNT_FILES", "decode_result", "Reader", "TOKEN_SIZE",
+    "encode_frame", "read_count", "COUNT_FILES", "decode_result", "Reader", "TOKEN_SIZE", "OutputTooLarge",
+    "MAX_OUTPUT_TEXT",
 ]
 
 HDR = struct.Struct(">I")
@@ -63,6 +64,13 @@ COUNT_NAME = ".rs-count"
 COUNT_FILES = {"callgrind": "callgrind.out", "qemu": "qemu"}
 _SUMMARY = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
 MAX_COUNT_FILE = 64 << 20
+#: the most wire JSON a run's outputs may take in the zygote's report (the rest of the report
+#: is small): a result frame is bytes, but JSON escapes a control character in six
+MAX_OUTPUT_TEXT = MAX_FRAME - (1 << 20)
+
+
+class OutputTooLarge(ValueError):
+    """A run's outputs, as wire JSON, would not fit in a report: the run's output limit."""
 
 
 # ---------------------------------------------------------------- frames
@@ -301,7 +309,13 @@ def decode_result(body: bytes, digest: bool = True) -> dict[str, Any]:
     if status == "ok":
         if type(snaps) is not list:
             raise ValueError("not a result frame")
-        result["outputs"] = [json.loads(_output(item, digest)) for item in snaps]
+        texts, size = [], 0
+        for item in snaps:
+            texts.append(_output(item, digest))
+            size += len(texts[-1])
+            if size > MAX_OUTPUT_TEXT:  # 45 MB of "\x01" is 270 MB of JSON: the candidate's output limit
+                raise OutputTooLarge(f"outputs past {MAX_OUTPUT_TEXT} bytes of JSON")
+        result["outputs"] = [json.loads(text) for text in texts]
     else:
         result["outputs"] = []
         result["exception"] = exc_name[:80] if type(exc_name) is str else "Exception"

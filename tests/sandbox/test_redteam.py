@@ -220,3 +220,24 @@ def f(n):
 """
     m = scorer.evaluate(BIG_OUTPUT, code)
     assert m.verdict is Verdict.wrong_answer, (m.verdict, m.instructions, m.diagnostic)
+
+
+def test_outputs_that_escape_past_any_report_are_the_candidates_output_limit(scorer: Scorer) -> None:
+    # A checker needs outputs in full (no digest). 45 MB of "\x01" is a 45 MB result frame,
+    # but 270 MB of JSON in the zygote's report: past what the host reads, a SandboxError
+    # (reward null, and retried) instead of the candidate's failure.
+    from .test_hostile import PROBLEM, REFERENCE
+
+    checker = "def check(inp, expected, actual):\n    return expected == actual\n"
+    problem = Problem(id="redteam/checker-escapes", entry_point="f", reference=REFERENCE, tests=PROBLEM.tests,
+                      comparison={"mode": "checker", "checker": checker}, performance=PROBLEM.performance,
+                      limits={"time_s": 5, "perf_time_s": 30, "memory_mb": 256})
+    code = """
+def f(n):
+    if n >= 3000:
+        return "\\x01" * 45_000_000
+    return sum(i * i for i in range(n))
+"""
+    m = scorer.evaluate(problem, code)
+    assert m.verdict is Verdict.runtime_error, (m.verdict, m.diagnostic)
+    assert m.diagnostic.limit == "output"
