@@ -29,9 +29,13 @@ from .reward import aggregate_counts
 from .runs import checker_spec, perf_specs, test_spec
 from .sandbox import wire
 from .sandbox.base import RunOutcome, RunSpec, RunStatus, Sandbox
+from .sandbox.protocol import MAX_FRAME
 from .verdict import Verdict
 
-__all__ = ["Judge", "failure"]
+__all__ = ["Judge", "failure", "CHECKER_OUTPUT_LIMIT"]
+
+#: the most JSON a candidate's outputs may take to be judged by a checker (see Judge._check)
+CHECKER_OUTPUT_LIMIT = MAX_FRAME // 8
 
 
 def failure(outcome: RunOutcome, what: str) -> Measurement:
@@ -180,6 +184,15 @@ class Judge:
 
     def _check(self, problem: Problem, actual: Sequence[Any], expected: Sequence[Any],
                perf_spec: RunSpec | None) -> tuple[int, str] | None:
+        # The outputs travel to the checker's run as JSON text inside its request's source,
+        # escaped twice more on the way (a quote becomes four characters, then eight): past
+        # this, the request is more than a zygote reads, and the candidate's output would be
+        # a SandboxError (reward null) instead of its own failure.
+        size = 0
+        for i, a in enumerate(actual):
+            size += len(json.dumps(a))
+            if size > CHECKER_OUTPUT_LIMIT:
+                return i, ": the output is too large for the checker"
         outcome = self.sandbox.run_untrusted(checker_spec(problem, actual, expected, perf_spec))
         if outcome.status is not RunStatus.ok:  # the checker failed on this output: it is not accepted
             return 0, f": the checker failed ({outcome.exception or outcome.status.value}: {outcome.message[:100]})"

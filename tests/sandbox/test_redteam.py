@@ -241,3 +241,23 @@ def f(n):
     m = scorer.evaluate(problem, code)
     assert m.verdict is Verdict.runtime_error, (m.verdict, m.diagnostic)
     assert m.diagnostic.limit == "output"
+
+
+def test_an_output_too_large_for_the_checkers_run_is_the_candidates_failure(scorer: Scorer) -> None:
+    # 40 MB of quotes on one test: JSON-escaped into the checker's source, then again into
+    # its request (8 bytes a quote), 320 MB: more than a zygote reads. The zygote died on it,
+    # twice: a SandboxError (reward null) for a wrong answer.
+    from .test_hostile import PROBLEM, REFERENCE
+
+    checker = "def check(inp, expected, actual):\n    return expected == actual\n"
+    problem = Problem(id="redteam/checker-quotes", entry_point="f", reference=REFERENCE, tests=PROBLEM.tests,
+                      comparison={"mode": "checker", "checker": checker}, limits={"time_s": 5, "memory_mb": 256})
+    code = """
+def f(n):
+    if n == 1000:
+        return '"' * 40_000_000
+    return sum(i * i for i in range(n))
+"""
+    m = scorer.evaluate(problem, code, measure=False)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.diagnostic)
+    assert m.diagnostic.test_index == 3
