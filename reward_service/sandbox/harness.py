@@ -469,6 +469,24 @@ def serve(ctl_in: int, ctl_out: int) -> None:
     template_proc.wait()
 
 
+#: the most files and directories a run may have in the scratch directory at once. Its size
+#: is limited, not its number of inodes (half the host's memory pages, for a tmpfs): each
+#: costs the kernel about 1 KiB that no limit of the run counts, and a run made 37k a
+#: second under QEMU, so a metered run could hold gigabytes of the host's memory.
+SCRATCH_INODES = 50_000
+#: how often the zygote looks (a run makes at most some 10k more in that time)
+INODE_POLL_S = 0.05
+
+
+def _inodes_used() -> int:
+    """Inodes in use in the scratch file system (0 when it does not count them)."""
+    try:
+        st = os.statvfs(SCRATCH)
+    except OSError:
+        return 0
+    return st.f_files - st.f_ffree if st.f_files else 0
+
+
 def _busy_s(pid: int) -> float:
     """Seconds the run has spent on a CPU or waiting in a run queue for one (all its threads).
 
@@ -534,7 +552,11 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
             else:  # stalled time grows no faster than the clock
                 check_at = now + max(stall_s - stalled, 0.05)
         left = min(check_at, hard) - now
-        ready, _, _ = select.select([resp_r, result_r], [], [], max(left, 0.05) if not killed else 1.0)
+        ready, _, _ = select.select([resp_r, result_r], [], [], min(max(left, 0.05), INODE_POLL_S) if not killed
+                                    else 1.0)
+        if not killed and _inodes_used() > SCRATCH_INODES:  # the output limit, in files
+            limit, killed = "output", True
+            os.kill(pid, signal.SIGKILL)
         if result_r in ready and limit != "output":
             if not _drain(result_r, buf, frame_limit) and not killed:
                 limit, killed = "output", True

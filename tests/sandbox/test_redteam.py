@@ -261,3 +261,21 @@ def f(n):
     m = scorer.evaluate(problem, code, measure=False)
     assert m.verdict is Verdict.wrong_answer, (m.verdict, m.diagnostic)
     assert m.diagnostic.test_index == 3
+
+
+def test_files_past_the_scratch_inode_budget_are_the_candidates_output_limit(scorer: Scorer) -> None:
+    # Empty directories take no space from the scratch file system's size limit, but each is
+    # ~1 KiB of the host's kernel memory that no limit of the run counted: millions fit in
+    # a tmpfs (half the host's memory pages), tens of thousands a second.
+    code = """
+import os
+def f(n):
+    if n == 1000:
+        os.mkdir("/tmp/d")
+        for k in range(300_000):
+            os.mkdir("/tmp/d/%d" % k)
+    return sum(i * i for i in range(n))
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error, (m.verdict, m.diagnostic)
+    assert m.diagnostic.limit == "output"
