@@ -279,3 +279,27 @@ def f(n):
     m = evaluate(scorer, code)
     assert m.verdict is Verdict.runtime_error, (m.verdict, m.diagnostic)
     assert m.diagnostic.limit == "output"
+
+
+def test_memory_outside_the_runs_limit_is_refused(scorer: Scorer) -> None:
+    # memfds: their pages are in no address space (RLIMIT_AS), and only each one's size is
+    # limited (RLIMIT_FSIZE, the output limit): a run limited to 256 MB held 1 GiB in 8 of
+    # them (64 descriptors: 8 GiB), and could keep a table larger than its limit there.
+    code = """
+import os
+def f(n):
+    if n >= 3000:
+        held = []
+        try:
+            for i in range(4):
+                fd = os.memfd_create("m%d" % i)
+                os.write(fd, bytes(64 << 20))
+                held.append(fd)
+        except OSError:
+            pass
+        if len(held) == 4:
+            return -1  # held 256 MiB past the run's limit
+    return sum(i * i for i in range(n))
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
