@@ -29,9 +29,13 @@ from .reward import aggregate_counts
 from .runs import checker_spec, perf_specs, test_spec
 from .sandbox import wire
 from .sandbox.base import RunOutcome, RunSpec, RunStatus, Sandbox
+from .sandbox.protocol import MAX_FRAME
 from .verdict import Verdict
 
-__all__ = ["Judge", "failure"]
+__all__ = ["Judge", "failure", "CHECKER_OUTPUT_LIMIT"]
+
+#: the most JSON a candidate's outputs may take to be judged by a checker (see Judge._check)
+CHECKER_OUTPUT_LIMIT = MAX_FRAME // 8
 
 
 def failure(outcome: RunOutcome, what: str) -> Measurement:
@@ -158,21 +162,37 @@ class Judge:
                 undecided.append(i)
         if not undecided:
             return None
-        again = self.sandbox.run_untrusted(dataclasses.replace(spec, measure=False, digest=False))
-        if again.status is not RunStatus.ok or again.leftovers:  # ran before: this run is the candidate's
-            return undecided[0], f": the full-output rerun failed ({again.status.value})"
+        again: Sequence[Any] = actual
+        if any(has_digest(actual[i]) for i in undecided):  # the candidate's outputs in full
+            rerun = self.sandbox.run_untrusted(dataclasses.replace(spec, measure=False, digest=False))
+            if rerun.status is not RunStatus.ok or rerun.leftovers:  # ran before: this run is the candidate's
+                return undecided[0], f": the full-output rerun failed ({rerun.status.value})"
+            again = rerun.outputs
         full = self.expected.full(problem, which)
         for i in undecided:
-            # the rerun stands for the first run (whose count is kept): it must have given the
-            # same output, or a run that can tell the two apart would be judged on another one
-            if has_digest(actual[i]) and not _digests_to(again.outputs[i], actual[i]):
+            # The output judged is the first run's (whose count is kept). Where it came as a
+            # digest, the rerun stands for it and must have given the same output; where it
+            # came in full (only the reference's was a digest) it is judged as it is, never
+            # the rerun's: a run that can tell the two apart (the metered one can) would
+            # otherwise be judged on an output it did not give.
+            mine = again[i] if has_digest(actual[i]) else actual[i]
+            if has_digest(actual[i]) and not _digests_to(mine, actual[i]):
                 return i, ": the output differs between runs"
-            if decide(again.outputs[i], full[i], problem.comparison) is not True:
+            if decide(mine, full[i], problem.comparison) is not True:
                 return i, ""
         return None
 
     def _check(self, problem: Problem, actual: Sequence[Any], expected: Sequence[Any],
                perf_spec: RunSpec | None) -> tuple[int, str] | None:
+        # The outputs travel to the checker's run as JSON text inside its request's source,
+        # escaped twice more on the way (a quote becomes four characters, then eight): past
+        # this, the request is more than a zygote reads, and the candidate's output would be
+        # a SandboxError (reward null) instead of its own failure.
+        size = 0
+        for i, a in enumerate(actual):
+            size += len(json.dumps(a))
+            if size > CHECKER_OUTPUT_LIMIT:
+                return i, ": the output is too large for the checker"
         outcome = self.sandbox.run_untrusted(checker_spec(problem, actual, expected, perf_spec))
         if outcome.status is not RunStatus.ok:  # the checker failed on this output: it is not accepted
             return 0, f": the checker failed ({outcome.exception or outcome.status.value}: {outcome.message[:100]})"

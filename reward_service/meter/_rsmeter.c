@@ -159,10 +159,21 @@ static PyObject *rs_perf_read(PyObject *self, PyObject *args) {
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
 static int write_all(int fd, const char *buf, Py_ssize_t n);
+
+/* The run's token: random bytes the template draws before each fork and reports to the
+ * zygote with the run's pid. The run's native tail puts them in its result frame, and the
+ * zygote reads no other frame. They are never a Python object in the run, and the run
+ * cannot read its own memory (it is not dumpable: no /proc/self/mem; no ptrace, no
+ * process_vm_readv; no native code), so a candidate cannot write a frame of its own and
+ * leave before the tail: that frame would skip every check the region makes after the
+ * candidate's calls (EvalPlus's per-test time limit, in unmetered runs). */
+#define RS_TOKEN_SIZE 16
+static unsigned char run_token[RS_TOKEN_SIZE];
 
 static int read_byte(int fd, char *c) {
     for (;;) {
@@ -269,6 +280,8 @@ static PyObject *rs_fork_runs(PyObject *self, PyObject *args) {
         int arm[2];
         if (pipe2(arm, O_CLOEXEC) != 0)
             _exit(0);
+        if (getrandom(run_token, RS_TOKEN_SIZE, 0) != RS_TOKEN_SIZE)
+            _exit(0);
         PyOS_BeforeFork();
         pid_t pid = fork();
         if (pid == 0) {
@@ -280,6 +293,9 @@ static PyObject *rs_fork_runs(PyObject *self, PyObject *args) {
         if (pid < 0)  /* the zygote sees the template end: the host replaces it and runs again */
             _exit(1);
         report(resp_w, pid, 0, 0.0, 0.0, 0, 0, -1, 0, 0);
+        if (write_all(resp_w, (const char *)run_token, RS_TOKEN_SIZE) != 0)
+            _exit(0);
+        memset(run_token, 0, RS_TOKEN_SIZE);
         int counter = -1;
         long long count = -1, err = 0;
         if (ready_r >= 0 && go_w >= 0) {
@@ -339,6 +355,7 @@ static PyObject *rs_fork_runs(PyObject *self, PyObject *args) {
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 
 static PyObject *PolicyViolation = NULL;
@@ -489,6 +506,17 @@ static int policy_hook(const char *event, PyObject *args, void *data) {
     if (!PyTuple_Check(args))
         return 0;
     Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    if (strcmp(event, "socket.__new__") == 0) {
+        /* (socket, family, type, proto): local sockets only. A TCP connection closed on the
+         * sandbox's loopback stays in TIME_WAIT for a minute after the run, and which ports
+         * are taken is state the next run reads (bind fails): a cache of answers. */
+        PyObject *fam = nargs > 1 ? PyTuple_GET_ITEM(args, 1) : NULL;
+        long family = fam != NULL && PyLong_Check(fam) ? PyLong_AsLong(fam) : -1;
+        PyErr_Clear();
+        if (family != AF_UNIX)
+            return refuse("sandbox policy: %s", "sockets other than AF_UNIX are not allowed");
+        return 0;
+    }
     if (strcmp(event, "import") == 0) {
         if (nargs > 0 && top_level_denied(PyTuple_GET_ITEM(args, 0)))
             return refuse("sandbox policy: importing %s is not allowed",
@@ -1196,9 +1224,11 @@ static PyObject *region(PyObject *args, int dry) {
     if (data == NULL)
         FINISH(7);
     Py_ssize_t n = PyBytes_GET_SIZE(data);
-    unsigned char head[5] = {(unsigned char)((n + 1) >> 24), (unsigned char)((n + 1) >> 16),
-                             (unsigned char)((n + 1) >> 8), (unsigned char)(n + 1), 'C'};
-    if (n + 1 > 0x7fffffff || write_all(result_fd, (const char *)head, 5) != 0
+    Py_ssize_t size = n + 1 + RS_TOKEN_SIZE;  /* 'C', the run's token, the marshal data */
+    unsigned char head[5 + RS_TOKEN_SIZE] = {(unsigned char)(size >> 24), (unsigned char)(size >> 16),
+                                             (unsigned char)(size >> 8), (unsigned char)size, 'C'};
+    memcpy(head + 5, run_token, RS_TOKEN_SIZE);
+    if (size > 0x7fffffff || write_all(result_fd, (const char *)head, (Py_ssize_t)sizeof(head)) != 0
         || write_all(result_fd, PyBytes_AS_STRING(data), n) != 0)
         FINISH(3);
     FINISH(0);

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "_qemu_plugin_api.h"
@@ -96,16 +97,34 @@ static void on_process_exit(qemu_plugin_id_t id, void *data) {
 
 static void write_count(void) {
     static int written;
-    if (!closed || count_dir[0] == 0 || written)
+    if (count_dir[0] == 0 || written)
         return;
+    char path[1100], text[64];
+    snprintf(path, sizeof(path), "%s/qemu.%d", count_dir, (int)getpid());
+    if (!closed) {
+        /* A run that ends with its count open (an exit or a fatal signal before the native
+         * tail) has no count; whatever the candidate planted at the count's path before it
+         * left (the tail would have moved it aside) must not be read as one. */
+        if (sealed) {
+            chmod(count_dir, 0700);
+            unlink(path);
+        }
+        return;
+    }
     written = 1;
     if (reserved >= 0)
         close(reserved);
-    char path[1100], text[64];
-    snprintf(path, sizeof(path), "%s/qemu.%d", count_dir, (int)getpid());
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
+    if (fd < 0) {
+        /* Something is there already: put there after the native tail made the directory
+         * afresh (a system call of the candidate's still in flight without the GIL). It is
+         * not the count: remove it, so that there is none. */
+        if (errno == EEXIST) {
+            chmod(count_dir, 0700);
+            unlink(path);
+        }
         return;
+    }
     int n = snprintf(text, sizeof(text), "summary: %llu\n", (unsigned long long)total);
     if (write(fd, text, (size_t)n) != n)
         (void)ftruncate(fd, 0);  /* a partial count is no count */

@@ -26,7 +26,8 @@
  * a run happens in the one process whose count is read: a process killed by a signal (an
  * rlimit, say) writes no count, so work hidden in a child could never be accounted for.
  * The rest are ways to reach other processes, the kernel's shared state (System V and
- * POSIX message IPC survive a run in the sandbox's IPC namespace) or new namespaces.
+ * POSIX message IPC survive a run in the sandbox's IPC namespace), new namespaces, or
+ * memory outside the run's limits (memfd).
  * tkill stays allowed: valgrind signals its own threads with it (a thread blocked in a
  * system call would otherwise hang the run's exit); only native code could aim it
  * elsewhere, and the policy refuses native code. */
@@ -84,6 +85,12 @@ static int rs_install_seccomp(int all_threads) {
         DENY(SYS_open_by_handle_at), DENY(SYS_pidfd_open), DENY(SYS_pidfd_send_signal),
         DENY(SYS_pidfd_getfd), DENY(SYS_setpgid), DENY(SYS_setsid),
         DENY(SYS_fanotify_init), DENY(SYS_move_mount), DENY(SYS_open_tree), DENY(SYS_fsopen),
+        /* memory no limit of the run counts: a memfd's pages are not in its address space
+         * (RLIMIT_AS), only each file's size is limited (RLIMIT_FSIZE): 64 of them held 8 GiB */
+        DENY(SYS_memfd_create),
+#ifdef SYS_memfd_secret
+        DENY(SYS_memfd_secret),
+#endif
         SELF_ONLY(SYS_kill, self, 0),
         SELF_ONLY(SYS_tgkill, self, 0),
         SELF_ONLY(SYS_rt_sigqueueinfo, self, 0),

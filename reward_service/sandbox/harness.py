@@ -57,6 +57,8 @@ from protocol import (  # type: ignore[import-not-found,unused-ignore]  # noqa: 
     MAX_FRAME,
     MAX_HARNESS_FRAME,
     STATUS,
+    TOKEN_SIZE,
+    OutputTooLarge,
     decode_result,
     read_count,
     read_exact,
@@ -107,9 +109,33 @@ def _wipe(path: str) -> bool:
 
     try:
         clear(path)
-        return not os.listdir(path)
+        return not os.listdir(path) and _reset_root(path)
     except (OSError, RecursionError):
         return False
+
+
+def _reset_root(path: str) -> bool:
+    """Take away what a run could leave on the scratch directory itself, which outlives every
+    run: its extended attributes (``user.*``, ACLs: up to 64 KiB each) and its access and
+    modification times (64 bits each, which readdir leaves alone when set in the future).
+    A run that stored its answers there found them in the next run. False if they stay."""
+    try:
+        names = os.listxattr(path)
+    except OSError:
+        names = []  # no extended attributes here (a container's /tmp belongs to root: nor the run's)
+    for name in names:
+        try:
+            os.removexattr(path, name)
+        except OSError:
+            pass
+    try:
+        os.utime(path, ns=(0, 0))
+    except PermissionError:
+        pass  # not ours (a container's /tmp): the run could set its times only to now, then
+    try:
+        return not os.listxattr(path)
+    except OSError:
+        return True
 
 
 def _writable_places() -> list[str]:
@@ -225,7 +251,7 @@ _WARM_EVENTS: list[tuple[str, tuple[Any, ...]]] = [
     ("open", ("/usr", "r", 0)), ("open", (3, "r", 0)), ("open", ("/proc/self/status", "r", 0)),
     ("open", ("/proc/1/status", "r", 0)), ("open", ("/meter/x", "r", 0)), ("open", (b"/tmp/y", None, 0)),
     ("os.listdir", (".",)), ("os.remove", ("/tmp/x",)), ("os.rename", ("/tmp/a", "/tmp/b", -1, -1)),
-    ("os.mkdir", ("/tmp/d", 0o777, -1)), ("os.scandir", ("/tmp",)),
+    ("os.mkdir", ("/tmp/d", 0o777, -1)), ("os.scandir", ("/tmp",)), ("socket.__new__", (None, 1, 1, 0)),
 ]
 
 
@@ -273,7 +299,8 @@ def _warm() -> None:
         resource.setrlimit(which, (min(1 << 20, hard) if hard != resource.RLIM_INFINITY else 1 << 20, hard))
         resource.setrlimit(which, (soft, hard))
     # the run's tail: one marshal frame
-    data = b"C" + marshal.dumps(("ok", [("V", 1), ("M", b"x"), ("L", (1, 2)), ("J", "[]")], None, None, None, 0, [0.5]), 2)
+    tail = ("ok", [("V", 1), ("M", b"x"), ("L", (1, 2)), ("J", "[]")], None, None, None, 0, [0.5])
+    data = b"C" + bytes(TOKEN_SIZE) + marshal.dumps(tail, 2)
     sink = os.open("/dev/null", os.O_WRONLY)
     os.write(sink, HDR.pack(len(data)) + data)
     os.close(sink)
@@ -355,11 +382,11 @@ def _preload() -> None:
         sys.modules["random"].seed(0)
 
 
-def _unframe(data: bytes, armed: bool, digest: bool = True) -> Any:
+def _unframe(data: bytes, armed: bool, token: bytes, digest: bool = True) -> Any:
     """The child's one result frame, or None if it is missing or anything else was written.
 
-    After arming only the native tail's ``C`` frame is the harness's; before it, only the
-    harness's own small JSON report of its failure.
+    After arming only the native tail's ``C`` frame is the harness's, and it carries the
+    run's ``token``; before it, only the harness's own small JSON report of its failure.
     """
     if len(data) < 5:
         return None
@@ -368,10 +395,12 @@ def _unframe(data: bytes, armed: bool, digest: bool = True) -> Any:
         return None
     body = data[4:]
     if body[:1] == b"C":
-        if not armed:
-            return None
+        if not armed or len(token) != TOKEN_SIZE or body[1 : 1 + TOKEN_SIZE] != token:
+            return None  # not the tail's: written by the candidate (or before it ran)
         try:
-            return decode_result(body[1:], digest)
+            return decode_result(body[1 + TOKEN_SIZE :], digest)
+        except OutputTooLarge:
+            raise  # the run's output limit (run_once)
         except Exception:  # noqa: BLE001 - the candidate's bytes: any failure to read them is its own
             return None
     if armed or n > MAX_HARNESS_FRAME:
@@ -440,6 +469,24 @@ def serve(ctl_in: int, ctl_out: int) -> None:
     template_proc.wait()
 
 
+#: the most files and directories a run may have in the scratch directory at once. Its size
+#: is limited, not its number of inodes (half the host's memory pages, for a tmpfs): each
+#: costs the kernel about 1 KiB that no limit of the run counts, and a run made 37k a
+#: second under QEMU, so a metered run could hold gigabytes of the host's memory.
+SCRATCH_INODES = 50_000
+#: how often the zygote looks (a run makes at most some 10k more in that time)
+INODE_POLL_S = 0.05
+
+
+def _inodes_used() -> int:
+    """Inodes in use in the scratch file system (0 when it does not count them)."""
+    try:
+        st = os.statvfs(SCRATCH)
+    except OSError:
+        return 0
+    return st.f_files - st.f_ffree if st.f_files else 0
+
+
 def _busy_s(pid: int) -> float:
     """Seconds the run has spent on a CPU or waiting in a run queue for one (all its threads).
 
@@ -490,6 +537,7 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
     os.write(trig_w, b"x")
     first = read_exact(resp_r, STATUS.size)
     pid = STATUS.unpack(first)[0]
+    token = read_exact(resp_r, TOKEN_SIZE)
     buf = bytearray()
     frame_limit = int(req["limits"].get("fsize") or MAX_FRAME) + 4096
     limit: str | None = None
@@ -504,7 +552,11 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
             else:  # stalled time grows no faster than the clock
                 check_at = now + max(stall_s - stalled, 0.05)
         left = min(check_at, hard) - now
-        ready, _, _ = select.select([resp_r, result_r], [], [], max(left, 0.05) if not killed else 1.0)
+        ready, _, _ = select.select([resp_r, result_r], [], [], min(max(left, 0.05), INODE_POLL_S) if not killed
+                                    else 1.0)
+        if not killed and _inodes_used() > SCRATCH_INODES:  # the output limit, in files
+            limit, killed = "output", True
+            os.kill(pid, signal.SIGKILL)
         if result_r in ready and limit != "output":
             if not _drain(result_r, buf, frame_limit) and not killed:
                 limit, killed = "output", True
@@ -523,11 +575,24 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
         report["signal"] = os.WTERMSIG(status)
     else:
         report["exit"] = os.WEXITSTATUS(status)
-    result = _unframe(bytes(buf), bool(armed), req.get("digest") is not False) if limit != "output" else None
+    try:
+        result = _unframe(bytes(buf), bool(armed), token, req.get("digest") is not False) if limit != "output" \
+            else None
+    except OutputTooLarge:  # its outputs would not fit in the report: the candidate's output limit
+        result = None
+        report["limit"] = limit = "output"
     report["result"] = result
     if MODE in ("callgrind", "qemu"):
+        # A count is the meter's only if the run ended through the native tail, which made
+        # the count directory afresh and exits with status 0. A run that left the region
+        # early (exit, signal) could have planted a count there first, and its frame forged:
+        # valgrind then exits with status 1 when it cannot write over a read-only plant, a
+        # signal leaves the plant as it is (the QEMU plugin also removes a plant at an exit
+        # that never closed the count: a candidate's os._exit(0)).
         blocked = isinstance(result, dict) and result.get("count_blocked")
+        ended = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
         instructions, why = (None, "the run blocked its count directory") if blocked \
+            else (None, "the run did not end through its tail") if not ended \
             else read_count(COUNT_DIR, pid, MODE)
         if instructions is not None:
             report["instructions"] = instructions

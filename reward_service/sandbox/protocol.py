@@ -5,13 +5,15 @@ Every role speaks it: the host's pool (``zygote.py``), the zygote and its templa
 
 * **control** (host <-> zygote, also through the relay): frames of a 4-byte big-endian
   length then UTF-8 JSON; a request per run, a report per run. At most ``MAX_FRAME``.
-* **status** (template -> zygote): fixed ``STATUS`` records: the run's pid, then how it
-  ended (wait status, CPU, memory, leftovers, a hardware count, and whether it was armed).
+* **status** (template -> zygote): fixed ``STATUS`` records: the run's pid (followed by
+  the run's ``TOKEN_SIZE`` random token), then how it ended (wait status, CPU, memory,
+  leftovers, a hardware count, and whether it was armed).
 * **result** (run -> zygote): one frame. Before the run is *armed* (the candidate has not
   run yet) the harness may report its own failure as JSON ``{"harness_error": ...}``.
-  After, the only frame the harness writes is ``C`` + marshal of
-  ``(status, snapshots, exception, message, index, blocked)``, written by native code
-  after the count is closed (see ``_rsmeter.run``). Everything on this channel after arming
+  After, the only frame the harness writes is ``C`` + the run's token + marshal of
+  ``(status, snapshots, exception, message, index, blocked, times)``, written by native
+  code after the count is closed (see ``_rsmeter.run``). The token is how the zygote knows
+  the frame is the tail's: the candidate holds the same descriptor but not the token. Everything on this channel after arming
   is the candidate's: malformed, deep or huge data is its failure, never the service's.
 
 Counts (callgrind, qemu): the run's process writes ``callgrind.out.<pid>`` (valgrind) or
@@ -43,7 +45,8 @@ else:  # inside the sandbox: a sibling script
 
 __all__ = [
     "HDR", "MAX_FRAME", "MAX_HARNESS_FRAME", "STATUS", "COUNT_NAME", "read_exact", "read_frame", "write_frame",
-    "encode_frame", "read_count", "COUNT_FILES", "decode_result", "Reader",
+    "encode_frame", "read_count", "COUNT_FILES", "decode_result", "Reader", "TOKEN_SIZE", "OutputTooLarge",
+    "MAX_OUTPUT_TEXT",
 ]
 
 HDR = struct.Struct(">I")
@@ -53,12 +56,21 @@ MAX_FRAME = 256 << 20
 MAX_HARNESS_FRAME = 64 << 10
 #: pid, wait status, utime, stime, maxrss, leftovers, hardware count, errno, armed
 STATUS = struct.Struct(">iiddqqqqi")
+#: the random bytes the template reports after a run's pid, and the run's tail puts in its frame
+TOKEN_SIZE = 16
 #: the count directory, inside the scratch directory
 COUNT_NAME = ".rs-count"
 #: the count file's name (before ``.<pid>``) per harness mode
 COUNT_FILES = {"callgrind": "callgrind.out", "qemu": "qemu"}
 _SUMMARY = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
 MAX_COUNT_FILE = 64 << 20
+#: the most wire JSON a run's outputs may take in the zygote's report (the rest of the report
+#: is small): a result frame is bytes, but JSON escapes a control character in six
+MAX_OUTPUT_TEXT = MAX_FRAME - (1 << 20)
+
+
+class OutputTooLarge(ValueError):
+    """A run's outputs, as wire JSON, would not fit in a report: the run's output limit."""
 
 
 # ---------------------------------------------------------------- frames
@@ -177,13 +189,7 @@ class Reader:
             (n,) = self._I32.unpack(self._take(4))
             if abs(n) > len(self.data):
                 raise ValueError("bad length in snapshot")
-            digits = bytes(self._take(2 * abs(n)))
-            # 15-bit digits, least significant first: checked, then converted in linear time
-            if any(digits[2 * i + 1] & 0x80 for i in range(abs(n))):
-                raise ValueError("bad digit in snapshot")
-            magnitude = 0
-            for i in range(abs(n) - 1, -1, -1):
-                magnitude = (magnitude << 15) | (digits[2 * i] | (digits[2 * i + 1] << 8))
+            magnitude = _digits_value(bytes(self._take(2 * abs(n))))
             return -magnitude if n < 0 else magnitude
         if code == b"g":
             return self._F64.unpack(self._take(8))[0]
@@ -210,6 +216,30 @@ class Reader:
                 key = self.value(depth + 1)
                 pairs.append((key, self.value(depth + 1)))
         raise ValueError(f"unexpected marshal type {code!r} in snapshot")
+
+
+_DIGITS8 = struct.Struct("<8H")
+
+
+def _digits_value(digits: bytes) -> int:
+    """The magnitude marshal writes as 15-bit digits (16-bit little-endian words, least
+    significant first), checked, in linear time.
+
+    Each group of 8 digits is 120 bits, 15 whole bytes: the bytes are laid end to end and
+    read as one number. Shifting an accumulator by 15 bits per digit instead copies the
+    whole number at every digit: quadratic, ~16 s for a 400 KB output, and a result of
+    the output limit's size (128 MiB) would have held the zygote past the host's deadline.
+    """
+    if max(digits[1::2], default=0) & 0x80:
+        raise ValueError("bad digit in snapshot")
+    padded = digits + bytes(-len(digits) % 16)  # whole groups of 8 digits (zeros on top)
+    out = bytearray()
+    for group in _DIGITS8.iter_unpack(padded):
+        value = 0
+        for k in range(7, -1, -1):
+            value = (value << 15) | group[k]
+        out += value.to_bytes(15, "little")
+    return int.from_bytes(out, "little")
 
 
 def _whole(data: bytes) -> Any:
@@ -333,7 +363,13 @@ def decode_result(body: bytes, digest: bool = True) -> dict[str, Any]:
     if status == "ok":
         if type(snaps) is not list:
             raise ValueError("not a result frame")
-        result["outputs"] = [json.loads(_output(item, digest)) for item in snaps]
+        texts, size = [], 0
+        for item in snaps:
+            texts.append(_output(item, digest))
+            size += len(texts[-1])
+            if size > MAX_OUTPUT_TEXT:  # 45 MB of "\x01" is 270 MB of JSON: the candidate's output limit
+                raise OutputTooLarge(f"outputs past {MAX_OUTPUT_TEXT} bytes of JSON")
+        result["outputs"] = [json.loads(text) for text in texts]
     else:
         result["outputs"] = []
         result["exception"] = exc_name[:80] if type(exc_name) is str else "Exception"

@@ -10,7 +10,7 @@ from reward_service.errors import MeterUnavailable
 from reward_service.meter import CallgrindMeter, HardwareMeter, build_extension, probe
 from reward_service.meter.qemu import qemu_binary
 from reward_service.sandbox.factory import make_meter
-from reward_service.sandbox.protocol import decode_result, read_count
+from reward_service.sandbox.protocol import TOKEN_SIZE, decode_result, read_count
 from reward_service.settings import MeterSettings, Settings
 
 
@@ -87,4 +87,4 @@ def test_the_counted_region_is_one_shot(settings: Settings) -> None:
     assert proc.returncode == 0, proc.stderr
     frame = proc.stdout
     assert int.from_bytes(frame[:4], "big") == len(frame) - 4 and frame[4:5] == b"C"
-    assert decode_result(frame[5:])["outputs"] == ["refused"]
+    assert decode_result(frame[5 + TOKEN_SIZE :])["outputs"] == ["refused"]

@@ -1,0 +1,305 @@
+"""Red-team findings: attacks that worked once, each kept as a test of its defence.
+
+Each test is also collected by ``test_qemu_redteam.py`` (the same attacks counted by QEMU).
+"""
+
+from __future__ import annotations
+
+import marshal
+import time
+
+import pytest
+
+from reward_service.problem import Problem
+from reward_service.sandbox.protocol import Reader
+from reward_service.scoring import Scorer
+from reward_service.verdict import Verdict
+
+from .test_hostile import evaluate
+
+# A count planted where the meter writes, a result frame forged on every descriptor (the
+# right answer: computed honestly, at full cost), then the run ends before the native tail,
+# which would have moved the plant aside. Under callgrind the plant is read-only, so
+# valgrind cannot write the real count over it at exit (it exits with status 1); under QEMU
+# the plugin writes nothing for a count that was never closed. Both meters reported 7
+# instructions for the honest loop (1.6M) before the fix.
+PLANT_AND_LEAVE = """
+import os, marshal, signal, struct
+MODE = os.environ.get("RS_MODE", "plain")
+def plant_and_leave(answer):
+    os.makedirs("/tmp/x/.rs-count", exist_ok=True)  # what the audit hook resolves the paths against
+    os.chdir("/tmp/x")
+    root = os.open("/tmp", os.O_RDONLY | os.O_DIRECTORY)  # ... and what the kernel resolves them against
+    try:
+        os.mkdir(".rs-count", dir_fd=root)
+    except FileExistsError:
+        pass
+    name = ("callgrind.out." if MODE == "callgrind" else "qemu.") + str(os.getpid())
+    fd = os.open(".rs-count/" + name, os.O_WRONLY | os.O_CREAT, 0o400, dir_fd=root)
+    os.write(fd, b"summary: 7\\ntotals: 7\\n")
+    os.close(fd)
+    os.chdir("/tmp")
+    body = b"C" + marshal.dumps(("ok", [("V", answer)], None, None, None, 0, []), 2)
+    for fd in range(3, 64):
+        try:
+            os.write(fd, struct.pack(">I", len(body)) + body)
+        except OSError:
+            pass
+    LEAVE
+def f(n):
+    total = 0
+    for i in range(n):
+        total += i * i
+    if MODE in ("callgrind", "qemu"):
+        plant_and_leave(total)
+    return total
+"""
+
+
+@pytest.mark.parametrize("leave", ["os._exit(0)", "signal.raise_signal(signal.SIGKILL)"], ids=["exit-0", "sigkill"])
+def test_a_count_planted_before_leaving_the_region_early_is_no_count(scorer: Scorer, honest: int, leave: str) -> None:
+    m = evaluate(scorer, PLANT_AND_LEAVE.replace("LEAVE", leave))
+    assert m.verdict is Verdict.runtime_error, (m.verdict, m.instructions, m.diagnostic)
+    assert m.instructions is None
+
+
+# Stores that outlived the run: the scratch directory itself is never removed (only its
+# entries), and the sandbox's network namespace lives as long as the zygote. Each store
+# holds the answer for the large input; the second response (another text, so not the
+# first's cached result) returned it without the work: 10k instructions instead of 1.6M.
+STORES = {
+    "xattr": """
+import os
+def load(n):
+    try:
+        return int(os.getxattr("/tmp", "user.rs%d" % n))
+    except (OSError, ValueError):
+        return None
+def save(n, v):
+    try:
+        os.setxattr("/tmp", "user.rs%d" % n, str(v).encode())
+    except OSError:
+        pass
+""",
+    "atime": """
+import os
+BASE = 5 << 60  # in the future: readdir leaves such an access time alone
+def load(n):
+    a = os.stat("/tmp").st_atime_ns - BASE
+    return a & ((1 << 40) - 1) if a >= 0 and a >> 40 == n else None
+def save(n, v):
+    try:
+        os.utime("/tmp", ns=(BASE + (n << 40) + v, os.stat("/tmp").st_mtime_ns))
+    except OSError:
+        pass
+""",
+    "tcp-time-wait": """
+import socket
+def load(n):
+    v = 0
+    for i in range(48):  # a port a closed connection left in TIME_WAIT cannot be bound
+        try:
+            s = socket.socket()
+        except OSError:
+            return None
+        try:
+            s.bind(("127.0.0.1", 40000 + i))
+        except OSError:
+            v |= 1 << i
+        s.close()
+    return v & ((1 << 36) - 1) if v and v >> 36 == n & 0xFFF else None
+def save(n, v):
+    try:
+        lst = socket.socket()
+        lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lst.bind(("127.0.0.1", 39999))
+        lst.listen(64)
+        bits = (n & 0xFFF) << 36 | v
+        for i in range(48):
+            if bits >> i & 1:
+                c = socket.socket()
+                c.bind(("127.0.0.1", 40000 + i))
+                c.connect(("127.0.0.1", 39999))
+                a, _ = lst.accept()
+                c.close()
+                a.close()
+    except OSError:
+        pass
+""",
+}
+
+
+@pytest.mark.parametrize("store", list(STORES), ids=list(STORES))
+def test_nothing_left_on_the_scratch_directory_or_the_network_reaches_the_next_run(
+        scorer: Scorer, honest: int, store: str) -> None:
+    code = STORES[store] + """
+def f(n):
+    cached = load(n)
+    if cached is not None:
+        return cached
+    total = 0
+    for i in range(n):
+        total += i * i
+    if total < 1 << 36:
+        save(n, total)
+    return total
+"""
+    for again in range(2):
+        m = evaluate(scorer, code + f"# response {again}\n")
+        assert m.verdict is Verdict.passed, m.diagnostic
+        assert m.instructions is not None and m.instructions >= 0.9 * honest, (again, m.instructions, honest)
+
+
+def test_a_huge_integer_output_decodes_in_linear_time() -> None:
+    # The zygote reads every run's snapshots: a 400 KB integer took it 16 s (quadratic), so an
+    # output of the output limit's size (128 MiB) held it past the host's deadline: the
+    # candidate's wrong answer became a SandboxError (reward null) after minutes, twice.
+    value = (1 << (15 * 2_000_000)) - 1  # 4 MB of marshal: ~30 min before the fix
+    data = marshal.dumps(value, 2)
+    started = time.monotonic()
+    assert Reader(data).value() == value
+    assert time.monotonic() - started < 10.0
+
+
+def test_a_frame_written_by_the_candidate_is_never_the_result(scorer: Scorer) -> None:
+    # 1.5 s on one test (its own limit: 1 s), then a frame of its own with every test's right
+    # answer (the inputs are reachable through gc), and an exit before the native tail, whose
+    # check after the call would have made it a timeout. The unmetered test run has no count
+    # to miss: it passed before the run's frame carried a token the candidate cannot read.
+    code = """
+import gc, marshal, os, struct, time
+def honest(n):
+    return sum(i * i for i in range(n))
+def f(n):
+    if n == 57 and os.environ.get("RS_MODE") == "plain":
+        t = time.process_time()
+        while time.process_time() - t < 1.5:
+            pass
+        calls = next(o for o in gc.get_objects() if type(o) is list and o and all(
+            type(c) is tuple and len(c) == 2 and type(c[0]) is tuple and type(c[1]) is dict for c in o))
+        outs = [("V", honest(*args, **kw)) for args, kw in calls]
+        body = b"C" + marshal.dumps(("ok", outs, None, None, None, 0, []), 2)
+        for fd in range(3, 64):
+            try:
+                os.write(fd, struct.pack(">I", len(body)) + body)
+            except OSError:
+                pass
+        os._exit(0)
+    return honest(n)
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error, (m.verdict, m.diagnostic)
+
+
+# A large output travels as a digest (over 20 000 items); a digest that decides nothing
+# makes the judge rerun the candidate unmetered, without digests.
+BIG_OUTPUT = Problem(
+    id="redteam/squares-list",
+    entry_point="f",
+    reference="def f(n):\n    return [i * i for i in range(n)]\n",
+    tests=[{"args": [3], "hidden": False}, {"args": [10]}, {"args": [100]}],
+    performance={"generator": "def generate(scale, seed):\n    return {'args': [scale + seed]}\n", "scale": 30_000},
+    limits={"time_s": 5, "perf_time_s": 30, "memory_mb": 256},
+)
+
+
+def test_the_metered_runs_own_output_is_judged_not_a_reruns(scorer: Scorer) -> None:
+    # The metered run returns an empty list: no digest against the reference's digest,
+    # undecided, so the judge reran the candidate (unmetered, where it computes the answer)
+    # and judged the rerun's output while keeping the metered run's count: passed with
+    # 9.4k instructions where the honest loop takes 12.1M (callgrind; 9.6k / 12.2M on qemu).
+    honest = "def f(n):\n    out = []\n    for i in range(n):\n        out.append(i * i)\n    return out\n"
+    m = scorer.evaluate(BIG_OUTPUT, honest)
+    assert m.verdict is Verdict.passed, m.diagnostic
+    code = """
+import os
+def f(n):
+    if os.environ.get("RS_MODE") in ("callgrind", "qemu"):
+        return []
+    return [i * i for i in range(n)]
+"""
+    m = scorer.evaluate(BIG_OUTPUT, code)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.instructions, m.diagnostic)
+
+
+def test_outputs_that_escape_past_any_report_are_the_candidates_output_limit(scorer: Scorer) -> None:
+    # A checker needs outputs in full (no digest). 45 MB of "\x01" is a 45 MB result frame,
+    # but 270 MB of JSON in the zygote's report: past what the host reads, a SandboxError
+    # (reward null, and retried) instead of the candidate's failure.
+    from .test_hostile import PROBLEM, REFERENCE
+
+    checker = "def check(inp, expected, actual):\n    return expected == actual\n"
+    problem = Problem(id="redteam/checker-escapes", entry_point="f", reference=REFERENCE, tests=PROBLEM.tests,
+                      comparison={"mode": "checker", "checker": checker}, performance=PROBLEM.performance,
+                      limits={"time_s": 5, "perf_time_s": 30, "memory_mb": 256})
+    code = """
+def f(n):
+    if n >= 3000:
+        return "\\x01" * 45_000_000
+    return sum(i * i for i in range(n))
+"""
+    m = scorer.evaluate(problem, code)
+    assert m.verdict is Verdict.runtime_error, (m.verdict, m.diagnostic)
+    assert m.diagnostic.limit == "output"
+
+
+def test_an_output_too_large_for_the_checkers_run_is_the_candidates_failure(scorer: Scorer) -> None:
+    # 40 MB of quotes on one test: JSON-escaped into the checker's source, then again into
+    # its request (8 bytes a quote), 320 MB: more than a zygote reads. The zygote died on it,
+    # twice: a SandboxError (reward null) for a wrong answer.
+    from .test_hostile import PROBLEM, REFERENCE
+
+    checker = "def check(inp, expected, actual):\n    return expected == actual\n"
+    problem = Problem(id="redteam/checker-quotes", entry_point="f", reference=REFERENCE, tests=PROBLEM.tests,
+                      comparison={"mode": "checker", "checker": checker}, limits={"time_s": 5, "memory_mb": 256})
+    code = """
+def f(n):
+    if n == 1000:
+        return '"' * 40_000_000
+    return sum(i * i for i in range(n))
+"""
+    m = scorer.evaluate(problem, code, measure=False)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.diagnostic)
+    assert m.diagnostic.test_index == 3
+
+
+def test_files_past_the_scratch_inode_budget_are_the_candidates_output_limit(scorer: Scorer) -> None:
+    # Empty directories take no space from the scratch file system's size limit, but each is
+    # ~1 KiB of the host's kernel memory that no limit of the run counted: millions fit in
+    # a tmpfs (half the host's memory pages), tens of thousands a second.
+    code = """
+import os
+def f(n):
+    if n == 1000:
+        os.mkdir("/tmp/d")
+        for k in range(300_000):
+            os.mkdir("/tmp/d/%d" % k)
+    return sum(i * i for i in range(n))
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.runtime_error, (m.verdict, m.diagnostic)
+    assert m.diagnostic.limit == "output"
+
+
+def test_memory_outside_the_runs_limit_is_refused(scorer: Scorer) -> None:
+    # memfds: their pages are in no address space (RLIMIT_AS), and only each one's size is
+    # limited (RLIMIT_FSIZE, the output limit): a run limited to 256 MB held 1 GiB in 8 of
+    # them (64 descriptors: 8 GiB), and could keep a table larger than its limit there.
+    code = """
+import os
+def f(n):
+    if n >= 3000:
+        held = []
+        try:
+            for i in range(4):
+                fd = os.memfd_create("m%d" % i)
+                os.write(fd, bytes(64 << 20))
+                held.append(fd)
+        except OSError:
+            pass
+        if len(held) == 4:
+            return -1  # held 256 MiB past the run's limit
+    return sum(i * i for i in range(n))
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
