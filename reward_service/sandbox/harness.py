@@ -325,7 +325,7 @@ def _warm() -> None:
         for item in req["inputs"]:
             value = ns["f"](*item["args"], **item["kwargs"])
             if _rsmeter is not None and _rsmeter.is_plain(value):
-                snaps.append(("Z", (b"l" + len(value).to_bytes(4, "little"), list(value))))
+                snaps.append(("L", tuple(value)))
             else:
                 snaps.append(("M", marshal.dumps(value, 2)))
         HDR.pack(len(marshal.dumps(snaps, 2)))
