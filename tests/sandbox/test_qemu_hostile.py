@@ -1,6 +1,7 @@
 """The whole hostile-candidate and integrity suite again, counted by the qemu meter.
 
-The tests are the ones of ``test_hostile.py`` and ``test_integrity.py``, imported here; only
+The tests are the ones of ``test_hostile.py``, ``test_integrity.py`` and ``test_redteam.py``,
+imported here; only
 the ``settings`` and ``scorer`` fixtures differ: the metered runs go through QEMU user mode
 and its counting plugin, whose region markers, host-side seccomp filter and memory limit
 must hold exactly as callgrind's region does.
@@ -19,6 +20,7 @@ from reward_service.settings import MeterSettings, SandboxSettings, Settings
 
 from .test_hostile import *  # noqa: F403 - the same tests, collected again here
 from .test_integrity import *  # noqa: F403
+from .test_redteam import *  # noqa: F403
 
 pytestmark = pytest.mark.skipif(qemu_binary() is None, reason="qemu-user is not installed (scripts/install.sh)")
 

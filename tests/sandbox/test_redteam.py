@@ -1,6 +1,6 @@
 """Red-team findings: attacks that worked once, each kept as a test of its defence.
 
-Each test is also collected by ``test_qemu_redteam.py`` (the same attacks counted by QEMU).
+Each test is also collected by ``test_qemu_hostile.py`` (the same attacks counted by QEMU).
 """
 
 from __future__ import annotations
