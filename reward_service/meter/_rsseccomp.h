@@ -27,7 +27,7 @@
  * rlimit, say) writes no count, so work hidden in a child could never be accounted for.
  * The rest are ways to reach other processes, the kernel's shared state (System V and
  * POSIX message IPC survive a run in the sandbox's IPC namespace), new namespaces, or
- * memory outside the run's limits (memfd).
+ * memory outside the run's limits (memfd), or its own scheduling (priority, policy, CPUs).
  * tkill stays allowed: valgrind signals its own threads with it (a thread blocked in a
  * system call would otherwise hang the run's exit); only native code could aim it
  * elsewhere, and the policy refuses native code. */
@@ -90,6 +90,14 @@ static int rs_install_seccomp(int all_threads) {
         DENY(SYS_memfd_create),
 #ifdef SYS_memfd_secret
         DENY(SYS_memfd_secret),
+#endif
+        /* the run's own scheduling: a run that made itself SCHED_IDLE or nice 19 on a busy
+         * machine gets almost no CPU while runnable, and the wall watch would call its endless
+         * loop the machine's overload (a null reward, masked) instead of its CPU limit (0.0) */
+        DENY(SYS_setpriority), DENY(SYS_sched_setscheduler), DENY(SYS_sched_setparam),
+        DENY(SYS_sched_setaffinity), DENY(SYS_ioprio_set),
+#ifdef SYS_sched_setattr
+        DENY(SYS_sched_setattr),
 #endif
         SELF_ONLY(SYS_kill, self, 0),
         SELF_ONLY(SYS_tgkill, self, 0),

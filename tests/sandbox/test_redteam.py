@@ -303,3 +303,34 @@ def f(n):
 """
     m = evaluate(scorer, code)
     assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
+
+
+def test_a_run_cannot_change_its_own_scheduling(scorer: Scorer) -> None:
+    # A run that made itself SCHED_IDLE (or nice 19) on a busy machine gets almost no CPU
+    # while runnable: its endless loop would outlast the wall watch's overload bound, and be
+    # reported as the machine's overload (a null reward, masked) instead of its own CPU limit
+    # (0.0). Every call that changes the run's priority, policy or CPUs is refused, in the
+    # correctness runs and the metered one alike.
+    code = """
+import os
+def f(n):
+    changed = []
+    for name, call in [
+        ("nice", lambda: os.nice(19)),
+        ("setpriority", lambda: os.setpriority(os.PRIO_PROCESS, 0, 19)),
+        ("sched_setscheduler", lambda: os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))),
+        ("sched_setparam", lambda: os.sched_setparam(0, os.sched_param(0))),
+        ("sched_setaffinity", lambda: os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})),
+    ]:
+        try:
+            call()
+            changed.append(name)
+        except OSError:
+            pass
+    if changed:
+        return changed  # a wrong answer: the run changed its scheduling
+    return sum(i * i for i in range(n))
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
+    assert m.instructions is not None
