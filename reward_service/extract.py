@@ -3,7 +3,8 @@
 Which block counts
 ------------------
 1. Fenced blocks (three or more backticks or tildes, closed by the same fence) whose info
-   string is ``python``, ``py`` or ``python3`` (any case) are candidates. When the response
+   string's language is ``python``, ``py`` or ``python3`` (any case; a ``:file.py``, ``{...}``
+   or ``.version`` suffix is ignored, as in ```` ```python:solution.py ````) are candidates. When the response
    has none of those, untagged fenced blocks are. Blocks tagged with another language never
    count. No candidate block is a ``format_error`` (reward -1.5); an unclosed fence is not a block.
    A fence indented by up to three spaces (a block in a list item) has that indentation
@@ -34,6 +35,7 @@ __all__ = ["parse_code", "Extraction", "extract_code", "find_blocks", "defines_e
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
 _PY_TAGS = {"python", "py", "python3"}
+_LANG = re.compile(r"\{?\.?([A-Za-z0-9_+#-]*)")
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
@@ -43,8 +45,15 @@ class Block:
     code: str
 
     @property
+    def language(self) -> str:
+        """The info string's language: its first word up to any ``:``, ``{`` or ``.`` suffix
+        (```` ```python:solution.py ````, ```` ```{.python} ````, ```` ```python3.11 ````)."""
+        m = _LANG.match((self.info.split() or [""])[0])
+        return m.group(1).lower() if m else ""
+
+    @property
     def is_python(self) -> bool:
-        return (self.info.split() or [""])[0].lower() in _PY_TAGS
+        return self.language in _PY_TAGS
 
     @property
     def is_untagged(self) -> bool:

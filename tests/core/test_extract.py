@@ -1,3 +1,5 @@
+import pytest
+
 from reward_service.extract import code_digest, find_blocks, triage
 from reward_service.problem import EntryPoint
 from reward_service.verdict import Verdict
@@ -48,3 +50,16 @@ def test_digest_ignores_formatting_and_comments() -> None:
 
 def test_tilde_fences() -> None:
     assert len(find_blocks("~~~python\nx=1\n~~~\n")) == 1
+
+
+@pytest.mark.parametrize("info", ["python", "Python3", "py", "python:solution.py", "{.python}", "python3.11",
+                                  "python title=\"a.py\"", "py {linenos}"])
+def test_python_tags_with_file_names_and_attributes(info: str) -> None:
+    text = f"```js\nconst f = 1\n```\n```{info}\ndef f():\n    return 1\n```"
+    ex = triage(text, F)
+    assert ex.verdict is None and ex.code is not None and "return 1" in ex.code
+
+
+@pytest.mark.parametrize("info", ["pythonic", "javascript:python.js", "cython", "pyc"])
+def test_other_languages_that_look_like_python_do_not_count(info: str) -> None:
+    assert triage(f"```python\nx = 1\n```\n```{info}\ndef f():\n    return 1\n```", F).verdict is Verdict.no_entity

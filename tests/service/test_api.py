@@ -182,6 +182,9 @@ def test_auth_enforced(cluster: Cluster) -> None:
     assert httpx.get(url + "/healthz").status_code == 200
     ready = httpx.get(url + "/readyz").json()
     assert ready == {"ready": True, "checks": {"redis": True, "workers": True, "sandbox": True}}
+    for probe in ("/healthz", "/readyz"):  # load balancers probe with HEAD
+        head = httpx.head(url + probe)
+        assert head.status_code == 200 and head.content == b"", probe
 
 
 def test_metrics(api: httpx.Client, cluster: Cluster) -> None:

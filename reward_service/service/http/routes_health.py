@@ -1,4 +1,6 @@
-"""``/healthz``, ``/readyz`` and ``/metrics`` (no authentication, for probes and scrapers)."""
+"""``/healthz``, ``/readyz`` and ``/metrics`` (no authentication, for probes and scrapers).
+
+The probes answer HEAD too: load balancers and ``curl -I`` probe with it."""
 
 from __future__ import annotations
 
@@ -14,13 +16,14 @@ __all__ = ["router"]
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=Health)
+@router.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health)
 def healthz() -> Health:
     """The process is alive."""
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness, "description": "not ready"}})
+@router.api_route("/readyz", methods=["GET", "HEAD"], response_model=Readiness,
+                  responses={503: {"model": Readiness, "description": "not ready"}})
 def readyz(response: Response, runtime: Runtime = Depends(get_runtime)) -> Readiness:
     """Ready to score: store reachable, at least one live worker, and a sandbox that passed its self-check."""
     store = runtime.backend.store
