@@ -115,3 +115,52 @@ def test_sound_problem_is_unaffected(scorer: Scorer, setup: str | None) -> None:
     group = scorer.score_group(problem, [fence(GOOD), fence(WRONG)], CORRECT)
     assert group.error is None
     assert [r.verdict for r in group.results] == [Verdict.passed, Verdict.wrong_answer]
+
+
+# ---------------------------------------------------------------- the comparison against itself
+def checker(body: str) -> dict[str, str]:
+    return {"mode": "checker", "checker": f"def check(inp, expected, actual):\n    {body}\n"}
+
+
+def test_checker_that_raises_on_the_expected_output_is_an_invalid_problem(scorer: Scorer) -> None:
+    problem = make("t/checker-raises", comparison=checker("raise KeyError(1)"))
+    assert_invalid(scorer.score_group(problem, [fence(GOOD), fence(WRONG)], CORRECT), "checker", "test 0", "KeyError")
+
+
+def test_checker_that_rejects_the_expected_output_is_an_invalid_problem(scorer: Scorer) -> None:
+    problem = make("t/checker-false", comparison=checker("return actual != expected or inp['args'][0] == 1"))
+    assert_invalid(scorer.score_group(problem, [fence(GOOD)], CORRECT), "checker rejects", "test 1")
+
+
+def test_checker_that_raises_on_a_performance_input_is_an_invalid_problem(scorer: Scorer) -> None:
+    generator = "def generate(scale, seed):\n    return {'args': [scale]}\n"
+    problem = make("t/checker-perf", comparison=checker("return {1: True, 2: True}[inp['args'][0]]"),
+                   performance={"generator": generator, "scale": 7})
+    assert_invalid(scorer.score_group(problem, [fence(GOOD)]), "checker", "performance input 0", "KeyError")
+
+
+def test_nan_expected_under_exact_is_an_invalid_problem(scorer: Scorer) -> None:
+    nan = "def f(x):\n    return [x, float('nan')]\n"
+    problem = make("t/nan-exact", reference=nan)
+    assert_invalid(scorer.score_group(problem, [fence(nan)], CORRECT), "test 0", "NaN", "float")
+    given = Problem(id="t/nan-given", entry_point="f", tests=[{"args": [1], "expected": {"__float__": "nan"}}])
+    assert_invalid(scorer.score_group(given, [fence("def f(x):\n    return float('nan')\n")], CORRECT), "NaN")
+
+
+def test_nan_expected_under_float_is_judged(scorer: Scorer) -> None:
+    nan = "def f(x):\n    return [x, float('nan')]\n"
+    problem = make("t/nan-float", reference=nan, comparison={"mode": "float"})
+    group = scorer.score_group(problem, [fence(nan), fence(GOOD)], CORRECT)
+    assert group.error is None
+    assert [r.verdict for r in group.results] == [Verdict.passed, Verdict.wrong_answer]
+
+
+def test_checker_failing_only_on_a_candidates_output_is_its_wrong_answer(scorer: Scorer) -> None:
+    """The checker accepts expected against expected, but raises on a string: that candidate's fault."""
+    problem = make("t/checker-typed", comparison=checker("return actual + 0 == expected"))
+    text = "def f(x):\n    return str(x)\n"
+    group = scorer.score_group(problem, [fence(GOOD), fence(text), fence(WRONG)], CORRECT)
+    assert group.error is None
+    assert [r.verdict for r in group.results] == [Verdict.passed, Verdict.wrong_answer, Verdict.wrong_answer]
+    assert [r.reward for r in group.results] == [1.0, 0.0, 0.0]
+    assert "checker failed" in (group.results[1].diagnostic.message or "")
