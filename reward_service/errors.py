@@ -3,6 +3,7 @@
     RewardServiceError                 code            status
     ├── InvalidInput                   invalid_input   422
     │   ├── InvalidProblem             invalid_problem 422
+    │   │   └── ProblemCodeError       invalid_problem 422
     │   └── LimitExceeded              limit_exceeded  413
     ├── NotFound                       not_found       404
     │   └── UnknownProblem             unknown_problem 404
@@ -29,6 +30,7 @@ __all__ = [
     "RewardServiceError",
     "InvalidInput",
     "InvalidProblem",
+    "ProblemCodeError",
     "LimitExceeded",
     "NotFound",
     "UnknownProblem",
@@ -68,6 +70,16 @@ class InvalidInput(RewardServiceError):
 
 class InvalidProblem(InvalidInput):
     code = "invalid_problem"
+
+
+class ProblemCodeError(InvalidProblem):
+    """The problem's own trusted code failed in the sandbox before the candidate ran (its
+    ``setup``, a test input's ``expr``, the performance ``generator``, the ``output_encoder``).
+
+    Never the candidate's fault: the scorer gives the group ``invalid_problem`` and a null
+    reward, like a reference that fails. ``details``: ``part`` (which one) and ``index``
+    (the test input, when one failed).
+    """
 
 
 class LimitExceeded(InvalidInput):

@@ -1,8 +1,9 @@
 """Trusted expected outputs: from the problem, or from its reference run in the sandbox.
 
 Computed once per problem version and kept in memory and on disk (keyed by the version, a
-hash of the whole problem). A reference that fails makes the problem *invalid*: that is
-remembered for the process (not retried for every response) and raised as
+hash of the whole problem). A reference that fails makes the problem *invalid* (so does
+its own code failing in the sandbox, or a comparison that does not accept its expected
+outputs): that is remembered for the process (not retried for every response) and raised as
 :class:`~reward_service.errors.InvalidProblem` naming the problem and the reason; it is not
 written to disk, so a fixed environment (a larger limit, say) can try again after a restart.
 
@@ -96,6 +97,7 @@ class ExpectedOutputs:
         self._values: dict[str, Expected] = {}
         self._full: dict[tuple[str, str], list[Any]] = {}
         self._metered: dict[tuple[str, str], bool] = {}
+        self._comparable: dict[tuple[str, str], bool] = {}
         self._invalid: dict[str, InvalidProblem] = {}
 
     def get(self, problem: Problem) -> Expected:
@@ -123,6 +125,16 @@ class ExpectedOutputs:
             return True
 
         self._once(problem, f"metered:{j}", meter, self._metered)
+
+    def check_comparison(self, problem: Problem, check: Callable[[], None]) -> None:
+        """Run ``check`` once per problem version: it raises InvalidProblem when the problem's
+        comparison does not accept its own expected outputs (see ``Judge``), and that is
+        remembered like a failing reference."""
+        def run() -> bool:
+            check()
+            return True
+
+        self._once(problem, "comparison", run, self._comparable)
 
     # ------------------------------------------------------------------ internals
     def _once(self, problem: Problem, part: str, compute: Callable[[], T], memo: dict[Any, T]) -> T:

@@ -9,7 +9,8 @@ and anything a digest leaves undecided is judged again in full (the candidate's 
 reference's outputs without digests), so a digest only ever saves time.
 
 Never raises for the candidate's faults. An infrastructure failure is ``sandbox_error``
-(reward null); a problem whose reference fails is ``invalid_problem`` (reward null).
+(reward null); a problem whose reference or own code fails, or whose comparison does not
+accept its own expected outputs, is ``invalid_problem`` (reward null).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .compare import decide, has_digest
-from .errors import InfrastructureError, InvalidProblem, SandboxError
+from .errors import InfrastructureError, InvalidProblem, ProblemCodeError, SandboxError
 from .expected import Expected, ExpectedOutputs
 from .extract import defines_entry, parse_code
 from .problem import Problem
@@ -68,6 +69,17 @@ def _digests_to(full: Any, digest: Any) -> bool:
         return False
 
 
+def _holds_nan(node: Any) -> bool:
+    """True when an output (tagged JSON) holds a float NaN anywhere."""
+    if isinstance(node, list):
+        return any(_holds_nan(x) for x in node)
+    if isinstance(node, dict):
+        if node.get("__float__") == "nan":
+            return True
+        return any(_holds_nan(x) for x in node.values())
+    return False
+
+
 def _leftovers(**where: Any) -> Measurement:
     return Measurement(verdict=Verdict.runtime_error,
                        diagnostic=Diagnostic(message="left processes running", limit="processes", **where))
@@ -96,6 +108,7 @@ class Judge:
             return Measurement(verdict=Verdict.no_entity,
                                diagnostic=Diagnostic(message=f"code does not define {problem.entry.defined_name!r}"))
         expected = self.expected.get(problem)
+        self.expected.check_comparison(problem, lambda: self._comparable(problem, expected))
         wrong = self._correctness(problem, code, expected)
         if wrong is not None:
             return wrong
@@ -143,6 +156,51 @@ class Judge:
             message=f"wrong answer on test {i} ({where}){why}", test_index=i))
 
     # ------------------------------------------------------------------ comparison
+    def _comparable(self, problem: Problem, expected: Expected) -> None:
+        """Raise InvalidProblem unless the problem's comparison accepts each expected output as
+        equal to itself (asked once per problem version, before any candidate is judged).
+
+        A comparison that cannot accept its own expected output fails every candidate, the
+        correct ones too: a checker that raises or answers False there, or NaN under
+        ``exact`` (NaN never equals itself). That is the problem's fault, not a 0 for each
+        response. A checker that fails only on a candidate's output stays the candidate's
+        wrong answer (:meth:`_check`).
+        """
+        if problem.comparison.mode == "checker":
+            self._checker_accepts(problem, expected.tests, None, "test")
+            if expected.perf:  # one per performance input, in perf_specs' order (ExpectedOutputs._compute)
+                specs = perf_specs(problem, problem.reference or "", measure=False)
+                for j, (e, spec) in enumerate(zip(expected.perf, specs, strict=True)):
+                    self._checker_accepts(problem, [e], spec, f"performance input {j}")
+            return
+        named = [(f"test {i}", e) for i, e in enumerate(expected.tests)]
+        named += [(f"performance input {j}", e) for j, e in enumerate(expected.perf)]
+        for where, e in named:
+            if decide(e, e, problem.comparison) is not True:
+                hint = " (it holds NaN, which never equals itself under `exact`: use comparison mode `float`)" \
+                    if problem.comparison.mode == "exact" and _holds_nan(e) else ""
+                raise InvalidProblem(f"problem {problem.id!r}: its comparison ({problem.comparison.mode}) does not "
+                                     f"accept the expected output of {where} as equal to itself{hint}",
+                                     problem_id=problem.id)
+
+    def _checker_accepts(self, problem: Problem, outputs: list[Any], perf_spec: RunSpec | None, where: str) -> None:
+        """Raise InvalidProblem unless the checker accepts every one of ``outputs`` judged against
+        itself (``where``: "test", numbered per output, or the one performance input)."""
+        def at(i: int | None) -> str:
+            if perf_spec is not None:
+                return where
+            return f"{where} {i}" if i is not None else "the tests"
+
+        outcome = self.sandbox.run_untrusted(checker_spec(problem, outputs, outputs, perf_spec))
+        if outcome.status is not RunStatus.ok:
+            detail = f"{outcome.exception or outcome.status.value}: {outcome.message[:200]}".rstrip(": ")
+            raise InvalidProblem(f"problem {problem.id!r}: its checker fails on the expected output of "
+                                 f"{at(outcome.index)} judged against itself ({detail})", problem_id=problem.id)
+        for i, verdict in enumerate(outcome.outputs):
+            if verdict is not True:
+                raise InvalidProblem(f"problem {problem.id!r}: its checker rejects the expected output of {at(i)} "
+                                     "judged against itself", problem_id=problem.id)
+
     def _mismatch(self, problem: Problem, actual: Sequence[Any], expected: Sequence[Any], spec: RunSpec,
                   which: str) -> tuple[int, str] | None:
         """(index, why) of the first output that does not match, or None.
@@ -193,7 +251,15 @@ class Judge:
             size += len(json.dumps(a))
             if size > CHECKER_OUTPUT_LIMIT:
                 return i, ": the output is too large for the checker"
-        outcome = self.sandbox.run_untrusted(checker_spec(problem, actual, expected, perf_spec))
+        try:
+            outcome = self.sandbox.run_untrusted(checker_spec(problem, actual, expected, perf_spec))
+        except ProblemCodeError as exc:
+            # The checker's inputs carry this candidate's outputs (decoded in the run's input
+            # expressions, or its generator's wrapper): the same run with the expected outputs
+            # in their place succeeded (_comparable), so what differs is the candidate's.
+            if exc.details.get("part") not in ("input", "generator"):
+                raise
+            return 0, f": the checker could not read the output ({exc.message[-100:]})"
         if outcome.status is not RunStatus.ok:  # the checker failed on this output: it is not accepted
             return 0, f": the checker failed ({outcome.exception or outcome.status.value}: {outcome.message[:100]})"
         for i, verdict in enumerate(outcome.outputs):

@@ -98,8 +98,9 @@ class GroupResult(BaseModel):
     results: list[ResponseResult]
     summary: GroupSummary
     error: GroupError | None = Field(
-        default=None, description="Set when the problem itself is invalid (its reference fails): the members "
-        "that needed it have verdict invalid_problem and reward null.")
+        default=None, description="Set when the problem itself is invalid (its reference or its own code fails, "
+        "or its comparison refuses its expected outputs): the members that needed it have verdict invalid_problem "
+        "and reward null.")
 
 
 class ScoreOptions(BaseModel):

@@ -7,8 +7,9 @@
   cut short by an interruption is dropped;
 * **reports progress** on a terminal (a bar) and elsewhere (a line every few seconds);
 * **says what is wrong once**, without a traceback: a malformed line names its file and
-  line; unknown keys are warned about; an invalid problem (its reference fails) is reported
-  once, naming the problem and the reason, and its group is written with ``error``.
+  line; unknown keys are warned about; an invalid problem (its reference or its own code
+  fails) is reported once, naming the problem and the reason, and its group is written
+  with ``error``.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ class Verdict(str, enum.Enum):
     no_entity = "no_entity"  # code does not define the entry point (or does not parse)
     format_error = "format_error"  # no fenced code block in the response
     sandbox_error = "sandbox_error"  # infrastructure failure: reward null
-    invalid_problem = "invalid_problem"  # the problem's own reference fails: reward null
+    invalid_problem = "invalid_problem"  # the problem's reference or own code fails, or its comparison: reward null
 
     @property
     def is_test_error(self) -> bool:

@@ -104,7 +104,8 @@ class Sandbox(abc.ABC):
 
     @abc.abstractmethod
     def run_untrusted(self, spec: RunSpec) -> RunOutcome:
-        """Run ``spec`` in a fresh sandboxed process. Raises SandboxError on infrastructure failure."""
+        """Run ``spec`` in a fresh sandboxed process. Raises SandboxError on infrastructure failure,
+        ProblemCodeError when the problem's trusted code (setup, inputs, generator, encoder) fails."""
 
     @abc.abstractmethod
     def close(self) -> None:

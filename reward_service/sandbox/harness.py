@@ -386,7 +386,10 @@ def _unframe(data: bytes, armed: bool, token: bytes, digest: bool = True) -> Any
     """The child's one result frame, or None if it is missing or anything else was written.
 
     After arming only the native tail's ``C`` frame is the harness's, and it carries the
-    run's ``token``; before it, only the harness's own small JSON report of its failure.
+    run's ``token``; before it, only the harness's own small JSON report of its failure, or
+    of the problem's trusted code's (``problem_error``). A JSON frame is trusted only when
+    the run was never armed: the candidate had not run, so it cannot have written one (an
+    armed run's JSON frame, whatever it says, is the candidate's and is dropped here).
     """
     if len(data) < 5:
         return None
@@ -409,7 +412,9 @@ def _unframe(data: bytes, armed: bool, token: bytes, digest: bool = True) -> Any
         obj = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    return obj if isinstance(obj, dict) and isinstance(obj.get("harness_error"), str) else None
+    if not isinstance(obj, dict):
+        return None
+    return obj if isinstance(obj.get("harness_error"), str) or isinstance(obj.get("problem_error"), str) else None
 
 
 def _drain(fd: int, buf: bytearray, limit: int) -> bool:

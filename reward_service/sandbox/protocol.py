@@ -9,7 +9,11 @@ Every role speaks it: the host's pool (``zygote.py``), the zygote and its templa
   the run's ``TOKEN_SIZE`` random token), then how it ended (wait status, CPU, memory,
   leftovers, a hardware count, and whether it was armed).
 * **result** (run -> zygote): one frame. Before the run is *armed* (the candidate has not
-  run yet) the harness may report its own failure as JSON ``{"harness_error": ...}``.
+  run yet) the harness may report its own failure as JSON ``{"harness_error": ...}``, or
+  the failure of the problem's trusted code (setup, a test input's expression, the
+  generator, the output encoder) as ``{"problem_error": ..., "part": ..., "index": ...}``:
+  the problem's fault, never the candidate's nor the harness's. The zygote reads JSON
+  frames only from runs that were never armed, so a candidate cannot forge either.
   After, the only frame the harness writes is ``C`` + the run's token + marshal of
   ``(status, snapshots, exception, message, index, blocked, times)``, written by native
   code after the count is closed (see ``_rsmeter.run``). The token is how the zygote knows

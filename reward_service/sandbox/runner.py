@@ -181,18 +181,48 @@ def _build_inputs(req: dict[str, Any], ns: dict[str, Any]) -> list[tuple[list[An
     out: list[tuple[list[Any], dict[str, Any]]] = []
     gen = req.get("generator")
     if gen:
-        gns: dict[str, Any] = {"__name__": "__generator__"}
-        exec(_code(gen, "<generator>"), gns)  # trusted source
-        made = gns["generate"](int(req["scale"]), int(req["seed"]))
-        out.append((list(made.get("args", [])), dict(made.get("kwargs", {}))))
+        try:
+            gns: dict[str, Any] = {"__name__": "__generator__"}
+            exec(_code(gen, "<generator>"), gns)  # trusted source
+            made = gns["generate"](int(req["scale"]), int(req["seed"]))
+            out.append((list(made.get("args", [])), dict(made.get("kwargs", {}))))
+        except BaseException as exc:  # noqa: BLE001 - the problem's generator, not the harness's
+            raise ProblemCodeFailure("generator", None, exc) from None
         return out
     for item in req["inputs"]:
         if item.get("expr"):
-            args, kwargs = eval(item["expr"], ns)  # trusted expression, evaluated after setup
-            out.append((list(args), dict(kwargs)))
+            try:
+                args, kwargs = eval(item["expr"], ns)  # trusted expression, evaluated after setup
+                out.append((list(args), dict(kwargs)))
+            except BaseException as exc:  # noqa: BLE001 - the problem's input, not the harness's
+                raise ProblemCodeFailure("input", len(out), exc) from None
         else:
             out.append((list(item.get("args", [])), dict(item.get("kwargs", {}))))
     return out
+
+
+class ProblemCodeFailure(Exception):
+    """The problem's trusted code raised before the candidate ran: ``part`` is which (``setup``,
+    ``input``, ``generator``, ``encoder``) and ``index`` the test input (for ``input``).
+
+    Reported as ``problem_error`` (see ``protocol.py``): the host makes it the problem's
+    fault (``ProblemCodeError``), not the harness's (retried, then ``sandbox_error``).
+    """
+
+    def __init__(self, part: str, index: int | None, exc: BaseException) -> None:
+        super().__init__(part)
+        self.part, self.index, self.error = part, index, _describe(exc)
+
+    def report(self) -> dict[str, Any]:
+        return {"problem_error": self.error, "part": self.part, "index": self.index}
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        text = str(exc)[:300]
+    except BaseException:  # noqa: BLE001 - a trusted exception whose text itself fails
+        text = ""
+    return f"{_exc_name(exc)}: {text}" if text else _exc_name(exc)
 
 
 def seed_run() -> None:
@@ -222,22 +252,30 @@ def _exc_name(exc: BaseException) -> str:
 def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | None, go_fd: int | None) -> None:
     """Runs in the forked child: set up, then hand over to the native counted region.
 
-    Everything here happens before the candidate runs, so a failure is the harness's own
-    (reported as ``harness_error``, before arming). ``_rsmeter.run`` never returns: it
-    arms the run, opens the count, runs the candidate, closes the count and writes the
-    one result frame from native code.
+    Everything here happens before the candidate runs, so a failure is not the candidate's:
+    one of the problem's trusted code (its setup, inputs, generator, encoder) is the
+    problem's (``problem_error``), any other the harness's own (``harness_error``); both
+    are written before arming, which is what lets the zygote trust them (a candidate's
+    frame comes after). ``_rsmeter.run`` never returns: it arms the run, opens the count,
+    runs the candidate, closes the count and writes the one result frame from native code.
     """
     try:
         os.chdir(SCRATCH)
         setup_ns: dict[str, Any] = {"__name__": "__setup__", "__builtins__": __builtins__}
         if req.get("setup"):
-            exec(_code(req["setup"], "<setup>"), setup_ns)  # trusted
+            try:
+                exec(_code(req["setup"], "<setup>"), setup_ns)  # trusted
+            except BaseException as exc:  # noqa: BLE001 - the problem's setup, not the harness's
+                raise ProblemCodeFailure("setup", None, exc) from None
         calls = [(tuple(args), dict(kwargs)) for args, kwargs in _build_inputs(req, setup_ns)]
         encoder = None
         if req.get("output_encoder"):
-            enc_ns: dict[str, Any] = dict(setup_ns)
-            exec(_code(req["output_encoder"], "<encoder>"), enc_ns)  # trusted
-            encoder = enc_ns["encode"]
+            try:
+                enc_ns: dict[str, Any] = dict(setup_ns)
+                exec(_code(req["output_encoder"], "<encoder>"), enc_ns)  # trusted
+                encoder = enc_ns["encode"]
+            except BaseException as exc:  # noqa: BLE001 - the problem's encoder, not the harness's
+                raise ProblemCodeFailure("encoder", None, exc) from None
         code: Any = req["code"]
         if type(code) is str:  # the zygote could not compile it: the candidate's error, raised in the region
             try:
@@ -265,6 +303,8 @@ def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | 
         _rsmeter.run(code, ns, owner, method, calls, encoder, dumps, result_fd, arm_fd, METERED,
                      os.path.join(SCRATCH, COUNT_NAME) if METERED else None, req.get("prelude"), mem_limit,
                      call_limits)
+    except ProblemCodeFailure as exc:  # the problem's own code failed before the candidate ran
+        write_frame(result_fd, exc.report())
     except BaseException as exc:  # noqa: BLE001 - the harness failed before the candidate ran
         write_frame(result_fd, {"harness_error": f"{_exc_name(exc)}: {str(exc)[:300]}"})
     os._exit(4)

@@ -7,7 +7,10 @@ turns a zygote's report into a :class:`RunOutcome`, and reads the meter.
 Failure policy: if a zygote dies or stops answering during a run, or a run failed before
 it was *armed* (before the candidate's code started: the harness's own failure), it is
 replaced and the run is tried once more on a fresh zygote; a second failure is a
-SandboxError (the infrastructure's fault, never the candidate's reward). Everything that
+SandboxError (the infrastructure's fault, never the candidate's reward). A run whose
+problem's trusted code (setup, an input's expression, the generator, the encoder) failed
+before arming raises ProblemCodeError (the problem is invalid; tried once more first, in
+``PooledSandbox.run_untrusted``). Everything that
 happens after arming is the candidate's: a missing or corrupt result, a missing count.
 A zygote that reports itself dirty (it could not empty its scratch directory) is replaced
 before its next run.
@@ -26,7 +29,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import SandboxError
+from ..errors import ProblemCodeError, SandboxError
 from ..meter.base import Meter
 from .base import RunOutcome, RunSpec, RunStatus, Sandbox
 from .protocol import HDR, MAX_FRAME
@@ -34,7 +37,7 @@ from .protocol import HDR, MAX_FRAME
 log = logging.getLogger(__name__)
 
 __all__ = ["Channel", "Zygote", "ZygotePool", "PooledSandbox", "interpret", "zygote_environment", "slot_uid",
-           "wall_limits", "OVERLOAD_FACTOR"]
+           "wall_limits", "OVERLOAD_FACTOR", "problem_code_error"]
 
 
 def zygote_environment(meter: Meter | None, count_dir: str, scratch: str, hash_seed: int, *,
@@ -202,6 +205,8 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
         out.call_cpu_s = [float(t) for t in result["call_cpu_s"]]
     armed = bool(report.get("armed"))
     if not armed:
+        if result is not None and isinstance(result.get("problem_error"), str):
+            raise problem_code_error(result)
         if result is not None and "harness_error" in result:
             raise SandboxError(f"harness failed: {str(result['harness_error'])[-400:]}")
         if report.get("limit") not in ("wall", "overload"):
@@ -256,6 +261,21 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
             if out.exception == "MemoryError":
                 out.status, out.limit = RunStatus.memory, "memory"
     return out
+
+
+_PARTS = {"setup": "setup code", "generator": "performance-input generator", "encoder": "output encoder"}
+
+
+def problem_code_error(result: dict[str, Any]) -> ProblemCodeError:
+    """The error for a run whose problem's trusted code failed before arming (``problem_error``).
+
+    Trusted only from a run that was never armed (``interpret``): the candidate had not run.
+    """
+    part = str(result.get("part") or "")
+    index = result.get("index") if isinstance(result.get("index"), int) else None
+    what = f"test input {index}'s expression" if part == "input" else _PARTS.get(part, "trusted code")
+    return ProblemCodeError(f"the problem's {what} failed before the candidate ran: "
+                            f"{str(result['problem_error'])[:300]}", part=part, index=index)
 
 
 class ZygotePool:
@@ -348,7 +368,11 @@ class PooledSandbox(Sandbox):
         if spec.measure and self._metered is None:
             raise SandboxError("metering is off in this sandbox")
         pool = self._metered if spec.measure and self._metered is not None else self._plain
-        outcome = pool.run(spec)
+        try:
+            outcome = pool.run(spec)
+        except ProblemCodeError as exc:  # the problem's code failed: once more, so a fault of the machine's is not
+            log.info("the problem's code failed (%s); running it once more", exc.message)
+            outcome = pool.run(spec)
         if outcome.status is RunStatus.crashed:
             log.info("run crashed (%s); running it once more", outcome.message)
             outcome = pool.run(spec)

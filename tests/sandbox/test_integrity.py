@@ -497,14 +497,15 @@ def check(inp, expected, actual):
             open(path, "w").write(os.environ.get("RS_CANARY", "") + repr(inp))
         except OSError:
             pass
-    return inp["args"][0] != 57 and expected == actual
+    return inp["args"][0] != 57 or expected == actual
 """
     problem = Problem(id="hostile/checker", entry_point="f", reference=REFERENCE, tests=PROBLEM.tests,
                       comparison={"mode": "checker", "checker": checker}, limits={"time_s": 5})
-    m = scorer.evaluate(problem, REFERENCE, measure=False)
+    m = scorer.evaluate(problem, "def f(n):\n    return -1\n", measure=False)
     assert not marker.exists()  # nothing of the host is reachable from a checker
-    assert m.verdict is Verdict.wrong_answer  # it saw the real input (57) and refused it
+    assert m.verdict is Verdict.wrong_answer  # it saw the real input (57): the only one it judges
     assert m.diagnostic.test_index == 2
+    assert scorer.evaluate(problem, REFERENCE, measure=False).verdict is Verdict.passed
 
 
 def test_a_checker_sees_generated_performance_inputs(scorer: Scorer) -> None:

@@ -249,6 +249,26 @@ def test_invalid_problem_is_said_once_for_the_group(api: httpx.Client) -> None:
     assert [r["reward"] for r in group["results"]] == [None, None, None, -1.5]
 
 
+@pytest.mark.parametrize("broken", [
+    {"setup": "raise ValueError('no table')"},
+    {"comparison": {"mode": "checker", "checker": "def check(inp, expected, actual):\n    raise KeyError(1)\n"}},
+    {"reference": "def f(x):\n    return float('nan')\n"},
+], ids=["setup", "checker", "nan"])
+def test_problem_code_failure_is_said_once_for_the_group(api: httpx.Client, broken: dict[str, object]) -> None:
+    """The problem's own code failing, or its comparison refusing its expected output, is
+    said like a failing reference: one group error, its members masked (reward null)."""
+    problem = {"id": f"t/broken-{next(iter(broken))}", "entry_point": "f", "reference": "def f(x):\n    return x\n",
+               "tests": [{"args": [1]}], **broken}
+    responses = ["```python\ndef f(x):\n    return x\n```", "```python\ndef f(x):\n    return float('nan')\n```"]
+    reply = api.post("/v1/rewards", json={"groups": [{"problem": problem, "responses": responses}],
+                                         "options": {"measure": False}})
+    assert reply.status_code == 200, reply.text
+    group = reply.json()["groups"][0]
+    assert group["error"]["code"] == "invalid_problem" and problem["id"] in group["error"]["message"]
+    assert [r["verdict"] for r in group["results"]] == ["invalid_problem"] * 2
+    assert [r["reward"] for r in group["results"]] == [None, None]
+
+
 def test_the_api_process_does_not_import_the_sandbox() -> None:
     """The API only plans and assembles (reward_service.pipeline): the sandbox, the judge and
     the scorer stay out of its process."""

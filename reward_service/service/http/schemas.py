@@ -241,7 +241,8 @@ class GroupMembersResponse(BaseModel):
         description="This request's members, in request order; `index` is the member's index in the group."
     )
     summary: GroupSummary = Field(description="Over the members present.")
-    error: GroupError | None = Field(default=None, description="Set when the problem is invalid (its reference fails).")
+    error: GroupError | None = Field(default=None, description="Set when the problem is invalid (its reference or "
+                                      "its own code fails, or its comparison refuses its expected outputs).")
 
 
 class OpenRLHFRequest(BaseModel):
