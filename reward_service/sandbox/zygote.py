@@ -212,6 +212,10 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
         if report.get("limit") not in ("wall", "overload"):
             raise SandboxError(f"the run ended before the candidate started (exit {report.get('exit')}, "
                                f"signal {report.get('signal')})")
+        if report.get("limit") == "wall":  # stalled (slept, blocked) before the candidate started
+            raise ProblemCodeError(f"the problem's trusted code (setup, test inputs or generator) stalled past the "
+                                   f"run's wall limit ({out.wall_s:.1f} s) before the candidate ran",
+                                   part="stall", index=None)
     sig = report.get("signal")
     if report.get("limit") == "overload":  # runnable all along: the machine was too busy to finish it
         raise SandboxError(f"the machine was too loaded to finish the run ({out.cpu_s:.1f} s of CPU "

@@ -53,6 +53,13 @@ def test_setup_without_a_reference_is_an_invalid_problem(scorer: Scorer) -> None
     assert_invalid(scorer.score_group(problem, [fence(GOOD)], CORRECT), "setup", "no_such_module_here")
 
 
+def test_setup_that_stalls_without_a_reference_is_an_invalid_problem(scorer: Scorer) -> None:
+    """A run never armed cannot have timed out by the candidate's doing: it had not started."""
+    problem = Problem(id="t/slow-setup-given", entry_point="f", setup="import time\ntime.sleep(3600)",
+                      tests=[{"args": [1], "expected": 1}], limits={"time_s": 1})
+    assert_invalid(scorer.score_group(problem, [fence(GOOD)], CORRECT), "stalled", "before the candidate ran")
+
+
 def test_input_expression_that_raises_is_an_invalid_problem(scorer: Scorer) -> None:
     problem = make("t/bad-expr", tests=[{"args": [1]}, {"expr": "(([1 // 0], {}))"}])
     assert_invalid(scorer.score_group(problem, [fence(GOOD)], CORRECT), "test input 1", "ZeroDivisionError")
