@@ -261,6 +261,13 @@ def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | 
     """
     try:
         os.chdir(SCRATCH)
+        # The run's CPU limit holds from here (RLIMIT_CPU counts the process's CPU from its
+        # start, so _limits sets the same value later): trusted code that spins before the
+        # candidate starts ends at it, unarmed, as the problem's failure (zygote.interpret).
+        cpu_s = max(1, int(req["limits"]["cpu_s"] + 0.999))
+        hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        if hard_cpu == resource.RLIM_INFINITY:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
         setup_ns: dict[str, Any] = {"__name__": "__setup__", "__builtins__": __builtins__}
         if req.get("setup"):
             try:

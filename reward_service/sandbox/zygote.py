@@ -209,6 +209,9 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
             raise problem_code_error(result)
         if result is not None and "harness_error" in result:
             raise SandboxError(f"harness failed: {str(result['harness_error'])[-400:]}")
+        if report.get("signal") == signal.SIGXCPU or out.cpu_s >= spec.cpu_s - CPU_SLACK_S:
+            raise ProblemCodeError(f"the problem's trusted code (setup, test inputs or generator) used the run's "
+                                   f"CPU limit ({out.cpu_s:.1f} s) before the candidate ran", part="cpu", index=None)
         if report.get("limit") not in ("wall", "overload"):
             raise SandboxError(f"the run ended before the candidate started (exit {report.get('exit')}, "
                                f"signal {report.get('signal')})")

@@ -60,6 +60,12 @@ def test_setup_that_stalls_without_a_reference_is_an_invalid_problem(scorer: Sco
     assert_invalid(scorer.score_group(problem, [fence(GOOD)], CORRECT), "stalled", "before the candidate ran")
 
 
+def test_setup_that_spins_without_a_reference_is_an_invalid_problem(scorer: Scorer) -> None:
+    problem = Problem(id="t/spinning-setup-given", entry_point="f", setup="while True:\n    pass",
+                      tests=[{"args": [1], "expected": 1}], limits={"time_s": 1})
+    assert_invalid(scorer.score_group(problem, [fence(GOOD)], CORRECT), "CPU limit", "before the candidate ran")
+
+
 def test_input_expression_that_raises_is_an_invalid_problem(scorer: Scorer) -> None:
     problem = make("t/bad-expr", tests=[{"args": [1]}, {"expr": "(([1 // 0], {}))"}])
     assert_invalid(scorer.score_group(problem, [fence(GOOD)], CORRECT), "test input 1", "ZeroDivisionError")
