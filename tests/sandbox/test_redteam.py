@@ -334,3 +334,45 @@ def f(n):
     m = evaluate(scorer, code)
     assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
     assert m.instructions is not None
+
+
+# The wire encoder a run hands its outputs to is the run's own module: the candidate can
+# rebind what it calls (``wire.dumps``, ``wire._emit``) and make its output any JSON text
+# whose objects start with a tag. Integers that all hash to 0 (2**61 - 1 is the modulus of
+# int hashing), as a set nested in a tuple or a complex number: the zygote decoded the
+# nested body with the hashing decoder (a real set: quadratic, ~70 s for these 120k), past
+# the host's deadline: a SandboxError (null, and retried) for a wrong answer.
+#: Python expressions the candidate evaluates (its source stays small)
+_COLLIDING = "(k * (2**61 - 1) for k in range(1, 120_001))"
+COLLIDING_SET = """'{"__set__":[' + ",".join(map(str, """ + _COLLIDING + """)) + ']}'"""
+COLLIDING_DICT = """'{"__dict__":[' + ",".join("[%d,1]" % k for k in """ + _COLLIDING + """) + ']}'"""
+REBIND_WIRE = """
+import sys
+wire = sys.modules["wire"]
+FIRST, RERUN = FIRST_TEXT, RERUN_TEXT
+sent = []
+def fake_dumps(value, *rest):  # called by wire.dumps_output: the first output as FIRST, the others as they are
+    sent.append(1)
+    return FIRST if len(sent) == 1 else repr(value)
+def fake_emit(value, write, depth):  # wire.dumps itself: a rerun without digests
+    sent.append(1)
+    write(RERUN if len(sent) == 1 else repr(value))
+wire.dumps = fake_dumps  # what wire.dumps_output calls
+wire._emit = fake_emit
+def f(n):
+    return sum(i * i for i in range(n))
+"""
+
+
+@pytest.mark.parametrize("text", [
+    """'{"__tuple__":[' + """ + COLLIDING_SET + """ + ']}'""",
+    """'{"__complex__":[' + """ + COLLIDING_SET + """ + ',0]}'""",
+    """'{"__tuple__":[' + """ + COLLIDING_DICT + """ + ']}'""",
+], ids=["set-in-tuple", "set-in-complex", "dict-in-tuple"])
+def test_nested_colliding_output_text_decodes_within_limits(scorer: Scorer, text: str) -> None:
+    code = REBIND_WIRE.replace("FIRST_TEXT", text).replace("RERUN_TEXT", text)
+    started = time.monotonic()
+    m = evaluate(scorer, code)
+    assert m.verdict in (Verdict.wrong_answer, Verdict.runtime_error), (m.verdict, m.diagnostic)
+    assert time.monotonic() - started < 30, "decoding took quadratic time"
+
