@@ -376,3 +376,14 @@ def test_nested_colliding_output_text_decodes_within_limits(scorer: Scorer, text
     assert m.verdict in (Verdict.wrong_answer, Verdict.runtime_error), (m.verdict, m.diagnostic)
     assert time.monotonic() - started < 30, "decoding took quadratic time"
 
+
+def test_a_rerun_output_is_checked_against_its_digest_without_hashing(scorer: Scorer) -> None:
+    # A forged digest first (undecided: the judge reruns without digests), then a set of
+    # colliding integers from the rerun: the host (the service itself, not the sandbox)
+    # rebuilt it as a real set to recompute its digest, ~70 s of the host's CPU per output.
+    code = REBIND_WIRE.replace("FIRST_TEXT", repr('{"__digest__":["' + "0" * 64 + '",1]}')).replace(
+        "RERUN_TEXT", COLLIDING_SET)
+    started = time.monotonic()
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.diagnostic)
+    assert time.monotonic() - started < 30, "the host's digest check took quadratic time"
