@@ -387,3 +387,21 @@ def test_a_rerun_output_is_checked_against_its_digest_without_hashing(scorer: Sc
     m = evaluate(scorer, code)
     assert m.verdict is Verdict.wrong_answer, (m.verdict, m.diagnostic)
     assert time.monotonic() - started < 30, "the host's digest check took quadratic time"
+
+
+def test_a_problem_metered_on_its_tests_judges_the_metered_runs_outputs(scorer: Scorer) -> None:
+    # No performance inputs: the tests themselves are metered, in a run of their own after
+    # the correctness run. Only performance inputs' outputs were compared, so a run that
+    # tells the metered run apart (its environment, its speed) returned anything there:
+    # passed with 23k instructions where the honest loop takes 11.5M (callgrind).
+    problem = Problem(id="redteam/tests-metered", entry_point="f",
+                      reference="def f(n):\n    return sum(i * i for i in range(n))\n",
+                      tests=[{"args": [3], "hidden": False}, {"args": [10]}, {"args": [20_000]}],
+                      limits={"time_s": 5, "memory_mb": 256})
+    honest = "def f(n):\n    total = 0\n    for i in range(n):\n        total += i * i\n    return total\n"
+    m = scorer.evaluate(problem, honest)
+    assert m.verdict is Verdict.passed and m.instructions, m.diagnostic
+    code = "import os\n" + honest.replace(
+        "    total = 0\n", "    if os.environ.get('RS_MODE') in ('callgrind', 'qemu'):\n        return 0\n    total = 0\n")
+    m = scorer.evaluate(problem, code)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.instructions, m.diagnostic)
