@@ -1093,6 +1093,14 @@ static PyObject *region(PyObject *args, int dry) {
             return NULL;
         }
     }
+    /* The calls as they are now, in a tuple of our own: the list is reachable through
+     * gc.get_objects(), and a candidate that emptied it, or put an int or a list where a
+     * call was, had this loop read freed memory or a list's item array as an arguments
+     * tuple (a crash, or objects of the candidate's making, inside the harness). */
+    PyObject *own_calls = PyList_AsTuple(calls);
+    if (own_calls == NULL)
+        return NULL;
+    PyObject_GC_UnTrack(own_calls);  /* nor this one: it is never released either */
     PyObject *results = PyList_New(0);  /* filled by appending, never NULL slots */
     if (results == NULL)
         return NULL;
@@ -1141,7 +1149,7 @@ static PyObject *region(PyObject *args, int dry) {
         }
     }
     for (; fn != NULL && done < ncalls; done++) {
-        PyObject *c = PyList_GET_ITEM(calls, done);
+        PyObject *c = PyTuple_GET_ITEM(own_calls, done);
         double started = 0.0;
         int lowered = 0;
         if (timed) {

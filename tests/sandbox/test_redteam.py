@@ -405,3 +405,25 @@ def test_a_problem_metered_on_its_tests_judges_the_metered_runs_outputs(scorer: 
         "    total = 0\n", "    if os.environ.get('RS_MODE') in ('callgrind', 'qemu'):\n        return 0\n    total = 0\n")
     m = scorer.evaluate(problem, code)
     assert m.verdict is Verdict.wrong_answer, (m.verdict, m.instructions, m.diagnostic)
+
+
+@pytest.mark.parametrize("mutate", [
+    "calls.clear()", "calls[1:] = [5] * (len(calls) - 1)", "calls[1:] = [[1, 2, 3]] * (len(calls) - 1)",
+    "calls[1:] = [((7,), {})] * (len(calls) - 1)",
+], ids=["emptied", "ints", "lists", "other-inputs"])
+def test_the_calls_list_changed_by_the_candidate_changes_nothing(scorer: Scorer, mutate: str) -> None:
+    # The native region read call i from the list it was given at every call, after the
+    # candidate had run: emptied, it read freed memory (SIGSEGV); an int or a list in a
+    # call's place was read as an arguments tuple (SIGABRT; a list's item array as an object
+    # is the start of a type confusion inside the harness); other calls ran on other inputs.
+    code = """
+import gc
+def f(n):
+    calls = next((o for o in gc.get_objects() if type(o) is list and len(o) > 1 and all(
+        type(c) is tuple and len(c) == 2 and type(c[0]) is tuple and type(c[1]) is dict for c in o)), None)
+    if calls is not None:
+        MUTATE
+    return sum(i * i for i in range(n))
+""".replace("MUTATE", mutate)
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
