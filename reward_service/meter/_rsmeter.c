@@ -1055,8 +1055,9 @@ static PyObject *region(PyObject *args, int dry) {
         PyErr_SetString(PyExc_ValueError, "metered: 0, 1 (callgrind) or 2 (qemu)");
         return NULL;
     }
-    /* code: a code object, or the exception compiling it raised (the candidate's error) */
-    if (!PyCode_Check(code) && !PyExceptionInstance_Check(code)) {
+    /* code: a code object, the exception compiling it raised (the candidate's error), or its
+     * source, compiled after arming (the zygote did not compile it in its time) */
+    if (!PyCode_Check(code) && !PyExceptionInstance_Check(code) && !PyUnicode_CheckExact(code)) {
         PyErr_SetString(PyExc_TypeError, "code: a code object");
         return NULL;
     }
@@ -1117,6 +1118,23 @@ static PyObject *region(PyObject *args, int dry) {
     const char *status = "ok";
     PyObject *exc_name = Py_None, *message = Py_None;
     Py_ssize_t done = 0;
+    /* a source the zygote did not compile: compiled here, not counted, within the run's limits */
+    PyObject *source_error = NULL;
+    if (PyUnicode_CheckExact(code)) {
+        PyObject *filename = PyUnicode_FromString("<candidate>");
+        const char *text = filename ? PyUnicode_AsUTF8(code) : NULL;
+        PyCompilerFlags flags = _PyCompilerFlags_INIT;  /* dont_inherit: the candidate's own future flags only */
+        PyObject *compiled = text ? Py_CompileStringObject(text, filename, Py_file_input, &flags, -1) : NULL;
+        if (compiled != NULL) {
+            code = compiled;
+        } else {
+            PyObject *type, *tb;
+            PyErr_Fetch(&type, &source_error, &tb);
+            PyErr_NormalizeException(&type, &source_error, &tb);
+            if (source_error == NULL)
+                FINISH(6);
+        }
+    }
     /* the prelude: the module's leading standard-library imports (see runner.split_prelude) */
     int prelude_ok = 1;
     if (PyCode_Check(prelude)) {
@@ -1130,6 +1148,8 @@ static PyObject *region(PyObject *args, int dry) {
     PyObject *module = NULL;
     if (!prelude_ok)
         ;  /* its exception is the run's */
+    else if (source_error != NULL)
+        PyErr_SetObject((PyObject *)Py_TYPE(source_error), source_error);
     else if (PyCode_Check(code))
         module = PyEval_EvalCode(code, ns, ns);
     else

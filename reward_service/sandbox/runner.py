@@ -238,12 +238,10 @@ def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | 
             enc_ns: dict[str, Any] = dict(setup_ns)
             exec(_code(req["output_encoder"], "<encoder>"), enc_ns)  # trusted
             encoder = enc_ns["encode"]
+        # A str: the zygote did not compile it (it does not compile, or not in the zygote's
+        # time): the region compiles it after arming, so that its failure (a syntax error, a
+        # compilation past the run's limits) is the candidate's.
         code: Any = req["code"]
-        if type(code) is str:  # the zygote could not compile it: the candidate's error, raised in the region
-            try:
-                code = _compile(code, "<candidate>")
-            except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
-                code = exc
         entry = req["entry"]
         owner, method = (entry["class_name"], entry["function"]) if entry["class_name"] else (entry["function"], None)
         ns: dict[str, Any] = dict(setup_ns)

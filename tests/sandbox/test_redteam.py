@@ -427,3 +427,31 @@ def f(n):
 """.replace("MUTATE", mutate)
     m = evaluate(scorer, code)
     assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
+
+
+def _capture_names(n: int) -> list[str]:
+    """n distinct short identifiers (no keywords)."""
+    import itertools
+    import keyword
+    import string
+
+    letters = string.ascii_letters
+    names = (a + "".join(rest) for size in (1, 2, 3) for a in letters
+             for rest in itertools.product(letters + string.digits, repeat=size - 1))
+    return list(itertools.islice((x for x in names if not keyword.iskeyword(x)), n))
+
+
+def test_a_source_slow_to_compile_is_the_candidates_cost(scorer: Scorer) -> None:
+    # A sequence pattern of 24,000 capture names: CPython checks each new name against the
+    # list of those before it, so compiling these 95 KB takes minutes, and the zygote
+    # compiled every candidate itself (natively, uncounted, before the run's clock): it
+    # missed the host's deadline, twice, a SandboxError (reward null) for a program whose
+    # own run would have been a timeout at most.
+    code = ("def f(n):\n    return sum(i * i for i in range(n))\n"
+            "def g(x):\n    match x:\n        case [" + ",".join(_capture_names(24_000)) + "]:\n            pass\n")
+    assert len(code) < 100_000
+    started = time.monotonic()
+    m = evaluate(scorer, code)
+    assert m.verdict in (Verdict.timeout, Verdict.memory_exceeded, Verdict.runtime_error), (m.verdict, m.diagnostic)
+    assert time.monotonic() - started < 60
+    assert evaluate(scorer, "def f(n):\n    return sum(i * i for i in range(n))\n").verdict is Verdict.passed
