@@ -517,6 +517,15 @@ static int policy_hook(const char *event, PyObject *args, void *data) {
             return refuse("sandbox policy: %s", "sockets other than AF_UNIX are not allowed");
         return 0;
     }
+    if (strcmp(event, "fcntl.fcntl") == 0) {
+        /* (fd, cmd, arg): no descriptor may name another process as its owner (its SIGIO) */
+        PyObject *cmd = nargs > 1 ? PyTuple_GET_ITEM(args, 1) : NULL;
+        long c = cmd != NULL && PyLong_Check(cmd) ? PyLong_AsLong(cmd) : -1;
+        PyErr_Clear();
+        if (c == F_SETOWN || c == F_SETOWN_EX || c == F_SETSIG)
+            return refuse("sandbox policy: %s", "setting a descriptor's owner or signal is not allowed");
+        return 0;
+    }
     if (strcmp(event, "import") == 0) {
         if (nargs > 0 && top_level_denied(PyTuple_GET_ITEM(args, 0)))
             return refuse("sandbox policy: importing %s is not allowed",

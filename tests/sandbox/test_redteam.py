@@ -455,3 +455,27 @@ def test_a_source_slow_to_compile_is_the_candidates_cost(scorer: Scorer) -> None
     assert m.verdict in (Verdict.timeout, Verdict.memory_exceeded, Verdict.runtime_error), (m.verdict, m.diagnostic)
     assert time.monotonic() - started < 60
     assert evaluate(scorer, "def f(n):\n    return sum(i * i for i in range(n))\n").verdict is Verdict.passed
+
+
+def test_a_descriptors_owner_cannot_be_another_process(scorer: Scorer) -> None:
+    # F_SETOWN names the process that gets a descriptor's SIGIO once I/O is ready, and the
+    # kernel allows any process of the same user. The template (the run's parent), owner of
+    # a pipe the run wrote to, died of SIGIO; the zygote then died reading its report: a
+    # SandboxError (reward null, and retried) for a wrong answer.
+    code = """
+import os, fcntl
+def f(n):
+    for target in (os.getppid(), -os.getpgid(os.getppid()), -1, 1):
+        for cmd, arg in ((fcntl.F_SETOWN, target), (fcntl.F_SETSIG, 9), (15, b"\\\\0" * 8)):
+            try:
+                r, w = os.pipe()
+                fcntl.fcntl(r, cmd, arg)
+                fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_ASYNC)
+                os.write(w, b"x")
+            except Exception:
+                pass
+    return -1
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.diagnostic)
+    assert evaluate(scorer, "def f(n):\n    return sum(i * i for i in range(n))\n").verdict is Verdict.passed
