@@ -62,9 +62,13 @@ def failure(outcome: RunOutcome, what: str) -> Measurement:
 
 
 def _digests_to(full: Any, digest: Any) -> bool:
-    """True when the full output (tagged JSON) has exactly the given digest."""
+    """True when the full output (tagged JSON) has exactly the given digest.
+
+    The output is the candidate's: decoded without hashing what it holds (a set of
+    integers that all hash alike took this process quadratic time to rebuild).
+    """
     try:
-        return bool(json.loads(wire.dumps_output(wire.decode(full))) == digest)
+        return bool(json.loads(wire.dumps_output(wire.decode_safe(full))) == digest)
     except (ValueError, TypeError, RecursionError):
         return False
 
@@ -126,11 +130,19 @@ class Judge:
                 return failed
             if run.leftovers:
                 return _leftovers(perf_input_index=j)
-            if problem.performance and problem.performance.count and expected.perf:  # else the tests were metered
-                bad = self._mismatch(problem, run.outputs, [expected.perf[j]], spec, f"perf:{j}")
+            if problem.performance and problem.performance.count:
+                bad = self._mismatch(problem, run.outputs, [expected.perf[j]], spec, f"perf:{j}") \
+                    if expected.perf else None  # unchecked only when the problem says so (check_outputs)
                 if bad is not None:
                     return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
                         message=f"wrong answer on performance input {j} (hidden){bad[1]}", perf_input_index=j))
+            else:  # the tests were metered: their outputs are judged again, as the metered run gave them
+                bad = self._mismatch(problem, run.outputs, expected.tests, spec, "tests")
+                if bad is not None:
+                    i, why = bad
+                    where = "hidden" if problem.tests[i].hidden else "visible"
+                    return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
+                        message=f"wrong answer on test {i} ({where}) in the metered run{why}", test_index=i))
             if run.instructions is None:
                 raise SandboxError(f"meter failed: {run.meter_error or 'no count'}")
             counts.append(run.instructions)

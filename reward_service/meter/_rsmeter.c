@@ -517,6 +517,15 @@ static int policy_hook(const char *event, PyObject *args, void *data) {
             return refuse("sandbox policy: %s", "sockets other than AF_UNIX are not allowed");
         return 0;
     }
+    if (strcmp(event, "fcntl.fcntl") == 0) {
+        /* (fd, cmd, arg): no descriptor may name another process as its owner (its SIGIO) */
+        PyObject *cmd = nargs > 1 ? PyTuple_GET_ITEM(args, 1) : NULL;
+        long c = cmd != NULL && PyLong_Check(cmd) ? PyLong_AsLong(cmd) : -1;
+        PyErr_Clear();
+        if (c == F_SETOWN || c == F_SETOWN_EX || c == F_SETSIG)
+            return refuse("sandbox policy: %s", "setting a descriptor's owner or signal is not allowed");
+        return 0;
+    }
     if (strcmp(event, "import") == 0) {
         if (nargs > 0 && top_level_denied(PyTuple_GET_ITEM(args, 0)))
             return refuse("sandbox policy: importing %s is not allowed",
@@ -1055,8 +1064,9 @@ static PyObject *region(PyObject *args, int dry) {
         PyErr_SetString(PyExc_ValueError, "metered: 0, 1 (callgrind) or 2 (qemu)");
         return NULL;
     }
-    /* code: a code object, or the exception compiling it raised (the candidate's error) */
-    if (!PyCode_Check(code) && !PyExceptionInstance_Check(code)) {
+    /* code: a code object, the exception compiling it raised (the candidate's error), or its
+     * source, compiled after arming (the zygote did not compile it in its time) */
+    if (!PyCode_Check(code) && !PyExceptionInstance_Check(code) && !PyUnicode_CheckExact(code)) {
         PyErr_SetString(PyExc_TypeError, "code: a code object");
         return NULL;
     }
@@ -1093,6 +1103,14 @@ static PyObject *region(PyObject *args, int dry) {
             return NULL;
         }
     }
+    /* The calls as they are now, in a tuple of our own: the list is reachable through
+     * gc.get_objects(), and a candidate that emptied it, or put an int or a list where a
+     * call was, had this loop read freed memory or a list's item array as an arguments
+     * tuple (a crash, or objects of the candidate's making, inside the harness). */
+    PyObject *own_calls = PyList_AsTuple(calls);
+    if (own_calls == NULL)
+        return NULL;
+    PyObject_GC_UnTrack(own_calls);  /* nor this one: it is never released either */
     PyObject *results = PyList_New(0);  /* filled by appending, never NULL slots */
     if (results == NULL)
         return NULL;
@@ -1109,6 +1127,23 @@ static PyObject *region(PyObject *args, int dry) {
     const char *status = "ok";
     PyObject *exc_name = Py_None, *message = Py_None;
     Py_ssize_t done = 0;
+    /* a source the zygote did not compile: compiled here, not counted, within the run's limits */
+    PyObject *source_error = NULL;
+    if (PyUnicode_CheckExact(code)) {
+        PyObject *filename = PyUnicode_FromString("<candidate>");
+        const char *text = filename ? PyUnicode_AsUTF8(code) : NULL;
+        PyCompilerFlags flags = _PyCompilerFlags_INIT;  /* dont_inherit: the candidate's own future flags only */
+        PyObject *compiled = text ? Py_CompileStringObject(text, filename, Py_file_input, &flags, -1) : NULL;
+        if (compiled != NULL) {
+            code = compiled;
+        } else {
+            PyObject *type, *tb;
+            PyErr_Fetch(&type, &source_error, &tb);
+            PyErr_NormalizeException(&type, &source_error, &tb);
+            if (source_error == NULL)
+                FINISH(6);
+        }
+    }
     /* the prelude: the module's leading standard-library imports (see runner.split_prelude) */
     int prelude_ok = 1;
     if (PyCode_Check(prelude)) {
@@ -1122,6 +1157,8 @@ static PyObject *region(PyObject *args, int dry) {
     PyObject *module = NULL;
     if (!prelude_ok)
         ;  /* its exception is the run's */
+    else if (source_error != NULL)
+        PyErr_SetObject((PyObject *)Py_TYPE(source_error), source_error);
     else if (PyCode_Check(code))
         module = PyEval_EvalCode(code, ns, ns);
     else
@@ -1141,7 +1178,7 @@ static PyObject *region(PyObject *args, int dry) {
         }
     }
     for (; fn != NULL && done < ncalls; done++) {
-        PyObject *c = PyList_GET_ITEM(calls, done);
+        PyObject *c = PyTuple_GET_ITEM(own_calls, done);
         double started = 0.0;
         int lowered = 0;
         if (timed) {

@@ -13,6 +13,7 @@
 #define RS_SECCOMP_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <unistd.h>
 #include <linux/audit.h>
@@ -40,6 +41,14 @@
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (self0) ? 0u : (self), 1, 0),                           \
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),                                       \
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+
+/* Linux's numbers (asm-generic), which glibc names only with _GNU_SOURCE */
+#ifndef F_SETSIG
+#define F_SETSIG 10
+#endif
+#ifndef F_SETOWN_EX
+#define F_SETOWN_EX 15
+#endif
 
 #if defined(__x86_64__)
 #define RS_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -99,6 +108,17 @@ static int rs_install_seccomp(int all_threads) {
 #ifdef SYS_sched_setattr
         DENY(SYS_sched_setattr),
 #endif
+        /* a descriptor's owner, who gets its SIGIO (or F_SETSIG's signal) when I/O is ready:
+         * any process of the sandbox's user. A run that made the template the owner of a
+         * pipe it wrote to killed it (SIGIO's default action), a crash of the zygote's that
+         * turned the candidate's wrong answer into a SandboxError (reward null) */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fcntl, 0, 6),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETOWN, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETOWN_EX, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETSIG, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
         SELF_ONLY(SYS_kill, self, 0),
         SELF_ONLY(SYS_tgkill, self, 0),
         SELF_ONLY(SYS_rt_sigqueueinfo, self, 0),

@@ -283,12 +283,10 @@ def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | 
                 encoder = enc_ns["encode"]
             except BaseException as exc:  # noqa: BLE001 - the problem's encoder, not the harness's
                 raise ProblemCodeFailure("encoder", None, exc) from None
+        # A str: the zygote did not compile it (it does not compile, or not in the zygote's
+        # time): the region compiles it after arming, so that its failure (a syntax error, a
+        # compilation past the run's limits) is the candidate's.
         code: Any = req["code"]
-        if type(code) is str:  # the zygote could not compile it: the candidate's error, raised in the region
-            try:
-                code = _compile(code, "<candidate>")
-            except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
-                code = exc
         entry = req["entry"]
         owner, method = (entry["class_name"], entry["function"]) if entry["class_name"] else (entry["function"], None)
         ns: dict[str, Any] = dict(setup_ns)

@@ -79,7 +79,12 @@ _BIG_INT_BITS = 13_000  # about 3,900 decimal digits: below int_max_str_digits (
 
 
 def decode_safe(data: Any, depth: int = 0) -> Any:
-    """Like :func:`decode`, for JSON from an untrusted side: sets and dicts become :class:`Bag`."""
+    """Like :func:`decode`, for JSON from an untrusted side: sets and dicts become :class:`Bag`.
+
+    Every container is decoded here, however deep it sits: only scalars' tags reach
+    :func:`decode`. A set of integers that all hash alike nested in a tuple or a complex
+    number went to :func:`decode` whole, which built it as a real set (quadratic time).
+    """
     if depth > MAX_DEPTH:
         raise ValueError("value nested too deeply")
     if isinstance(data, list):
@@ -88,15 +93,29 @@ def decode_safe(data: Any, depth: int = 0) -> Any:
         if len(data) != 1:
             raise ValueError("untagged object on the wire")
         ((tag, body),) = data.items()
-        if tag in ("__set__", "__dict__") and isinstance(body, list):
+        if tag in ("__tuple__", "__set__", "__dict__", "__complex__"):
+            if not isinstance(body, list):
+                raise ValueError(f"malformed {tag} on the wire")
+            if tag == "__tuple__":
+                return tuple(decode_safe(v, depth + 1) for v in body)
             if tag == "__set__":
                 return Bag("set", [decode_safe(v, depth + 1) for v in body])
+            if tag == "__complex__":
+                parts = [decode_safe(v, depth + 1) for v in body]
+                if len(parts) != 2 or not all(type(v) in (int, float) for v in parts):
+                    raise ValueError("malformed complex on the wire")
+                return complex(parts[0], parts[1])
             pairs = []
             for pair in body:
                 if not isinstance(pair, list) or len(pair) != 2:
                     raise ValueError("malformed dict on the wire")
                 pairs.append((decode_safe(pair[0], depth + 1), decode_safe(pair[1], depth + 1)))
             return Bag("dict", pairs)
+        if isinstance(body, (list, dict)) and tag != "__digest__":
+            raise ValueError(f"malformed {tag} on the wire")
+        if tag == "__digest__" and (not isinstance(body, list) or len(body) != 2
+                                    or not all(isinstance(v, (str, int)) for v in body)):
+            raise ValueError("malformed digest on the wire")
         return decode({tag: body})
     return decode(data)
 

@@ -334,3 +334,148 @@ def f(n):
     m = evaluate(scorer, code)
     assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
     assert m.instructions is not None
+
+
+# The wire encoder a run hands its outputs to is the run's own module: the candidate can
+# rebind what it calls (``wire.dumps``, ``wire._emit``) and make its output any JSON text
+# whose objects start with a tag. Integers that all hash to 0 (2**61 - 1 is the modulus of
+# int hashing), as a set nested in a tuple or a complex number: the zygote decoded the
+# nested body with the hashing decoder (a real set: quadratic, ~70 s for these 120k), past
+# the host's deadline: a SandboxError (null, and retried) for a wrong answer.
+#: Python expressions the candidate evaluates (its source stays small)
+_COLLIDING = "(k * (2**61 - 1) for k in range(1, 120_001))"
+COLLIDING_SET = """'{"__set__":[' + ",".join(map(str, """ + _COLLIDING + """)) + ']}'"""
+COLLIDING_DICT = """'{"__dict__":[' + ",".join("[%d,1]" % k for k in """ + _COLLIDING + """) + ']}'"""
+REBIND_WIRE = """
+import sys
+wire = sys.modules["wire"]
+FIRST, RERUN = FIRST_TEXT, RERUN_TEXT
+sent = []
+def fake_dumps(value, *rest):  # called by wire.dumps_output: the first output as FIRST, the others as they are
+    sent.append(1)
+    return FIRST if len(sent) == 1 else repr(value)
+def fake_emit(value, write, depth):  # wire.dumps itself: a rerun without digests
+    sent.append(1)
+    write(RERUN if len(sent) == 1 else repr(value))
+wire.dumps = fake_dumps  # what wire.dumps_output calls
+wire._emit = fake_emit
+def f(n):
+    return sum(i * i for i in range(n))
+"""
+
+
+@pytest.mark.parametrize("text", [
+    """'{"__tuple__":[' + """ + COLLIDING_SET + """ + ']}'""",
+    """'{"__complex__":[' + """ + COLLIDING_SET + """ + ',0]}'""",
+    """'{"__tuple__":[' + """ + COLLIDING_DICT + """ + ']}'""",
+], ids=["set-in-tuple", "set-in-complex", "dict-in-tuple"])
+def test_nested_colliding_output_text_decodes_within_limits(scorer: Scorer, text: str) -> None:
+    code = REBIND_WIRE.replace("FIRST_TEXT", text).replace("RERUN_TEXT", text)
+    started = time.monotonic()
+    m = evaluate(scorer, code)
+    assert m.verdict in (Verdict.wrong_answer, Verdict.runtime_error), (m.verdict, m.diagnostic)
+    assert time.monotonic() - started < 30, "decoding took quadratic time"
+
+
+def test_a_rerun_output_is_checked_against_its_digest_without_hashing(scorer: Scorer) -> None:
+    # A forged digest first (undecided: the judge reruns without digests), then a set of
+    # colliding integers from the rerun: the host (the service itself, not the sandbox)
+    # rebuilt it as a real set to recompute its digest, ~70 s of the host's CPU per output.
+    code = REBIND_WIRE.replace("FIRST_TEXT", repr('{"__digest__":["' + "0" * 64 + '",1]}')).replace(
+        "RERUN_TEXT", COLLIDING_SET)
+    started = time.monotonic()
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.diagnostic)
+    assert time.monotonic() - started < 30, "the host's digest check took quadratic time"
+
+
+def test_a_problem_metered_on_its_tests_judges_the_metered_runs_outputs(scorer: Scorer) -> None:
+    # No performance inputs: the tests themselves are metered, in a run of their own after
+    # the correctness run. Only performance inputs' outputs were compared, so a run that
+    # tells the metered run apart (its environment, its speed) returned anything there:
+    # passed with 23k instructions where the honest loop takes 11.5M (callgrind).
+    problem = Problem(id="redteam/tests-metered", entry_point="f",
+                      reference="def f(n):\n    return sum(i * i for i in range(n))\n",
+                      tests=[{"args": [3], "hidden": False}, {"args": [10]}, {"args": [20_000]}],
+                      limits={"time_s": 5, "memory_mb": 256})
+    honest = "def f(n):\n    total = 0\n    for i in range(n):\n        total += i * i\n    return total\n"
+    m = scorer.evaluate(problem, honest)
+    assert m.verdict is Verdict.passed and m.instructions, m.diagnostic
+    code = "import os\n" + honest.replace(
+        "    total = 0\n", "    if os.environ.get('RS_MODE') in ('callgrind', 'qemu'):\n        return 0\n    total = 0\n")
+    m = scorer.evaluate(problem, code)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.instructions, m.diagnostic)
+
+
+@pytest.mark.parametrize("mutate", [
+    "calls.clear()", "calls[1:] = [5] * (len(calls) - 1)", "calls[1:] = [[1, 2, 3]] * (len(calls) - 1)",
+    "calls[1:] = [((7,), {})] * (len(calls) - 1)",
+], ids=["emptied", "ints", "lists", "other-inputs"])
+def test_the_calls_list_changed_by_the_candidate_changes_nothing(scorer: Scorer, mutate: str) -> None:
+    # The native region read call i from the list it was given at every call, after the
+    # candidate had run: emptied, it read freed memory (SIGSEGV); an int or a list in a
+    # call's place was read as an arguments tuple (SIGABRT; a list's item array as an object
+    # is the start of a type confusion inside the harness); other calls ran on other inputs.
+    code = """
+import gc
+def f(n):
+    calls = next((o for o in gc.get_objects() if type(o) is list and len(o) > 1 and all(
+        type(c) is tuple and len(c) == 2 and type(c[0]) is tuple and type(c[1]) is dict for c in o)), None)
+    if calls is not None:
+        MUTATE
+    return sum(i * i for i in range(n))
+""".replace("MUTATE", mutate)
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
+
+
+def _capture_names(n: int) -> list[str]:
+    """n distinct short identifiers (no keywords)."""
+    import itertools
+    import keyword
+    import string
+
+    letters = string.ascii_letters
+    names = (a + "".join(rest) for size in (1, 2, 3) for a in letters
+             for rest in itertools.product(letters + string.digits, repeat=size - 1))
+    return list(itertools.islice((x for x in names if not keyword.iskeyword(x)), n))
+
+
+def test_a_source_slow_to_compile_is_the_candidates_cost(scorer: Scorer) -> None:
+    # A sequence pattern of 24,000 capture names: CPython checks each new name against the
+    # list of those before it, so compiling these 95 KB takes minutes, and the zygote
+    # compiled every candidate itself (natively, uncounted, before the run's clock): it
+    # missed the host's deadline, twice, a SandboxError (reward null) for a program whose
+    # own run would have been a timeout at most.
+    code = ("def f(n):\n    return sum(i * i for i in range(n))\n"
+            "def g(x):\n    match x:\n        case [" + ",".join(_capture_names(24_000)) + "]:\n            pass\n")
+    assert len(code) < 100_000
+    started = time.monotonic()
+    m = evaluate(scorer, code)
+    assert m.verdict in (Verdict.timeout, Verdict.memory_exceeded, Verdict.runtime_error), (m.verdict, m.diagnostic)
+    assert time.monotonic() - started < 60
+    assert evaluate(scorer, "def f(n):\n    return sum(i * i for i in range(n))\n").verdict is Verdict.passed
+
+
+def test_a_descriptors_owner_cannot_be_another_process(scorer: Scorer) -> None:
+    # F_SETOWN names the process that gets a descriptor's SIGIO once I/O is ready, and the
+    # kernel allows any process of the same user. The template (the run's parent), owner of
+    # a pipe the run wrote to, died of SIGIO; the zygote then died reading its report: a
+    # SandboxError (reward null, and retried) for a wrong answer.
+    code = """
+import os, fcntl
+def f(n):
+    for target in (os.getppid(), -os.getpgid(os.getppid()), -1, 1):
+        for cmd, arg in ((fcntl.F_SETOWN, target), (fcntl.F_SETSIG, 9), (15, b"\\\\0" * 8)):
+            try:
+                r, w = os.pipe()
+                fcntl.fcntl(r, cmd, arg)
+                fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_ASYNC)
+                os.write(w, b"x")
+            except Exception:
+                pass
+    return -1
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.diagnostic)
+    assert evaluate(scorer, "def f(n):\n    return sum(i * i for i in range(n))\n").verdict is Verdict.passed
