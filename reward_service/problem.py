@@ -115,7 +115,9 @@ class Performance(BaseModel):
     seeds: list[int] = Field(default_factory=lambda: [0], description="One generated input per seed.")
     check_outputs: bool = Field(
         default=True,
-        description="Compare outputs on performance inputs with the reference's (needs `reference`).",
+        description="Compare outputs on performance inputs with the reference's (needs `reference`). "
+        "Keep it on for training: off, a candidate that tells its metered run apart (the meter is "
+        "visible to it) can skip its work there and still be paid for the count.",
     )
 
     @property
