@@ -445,6 +445,19 @@ static int path_arg(PyObject *arg, PyObject **out) {
     return refuse("sandbox policy: paths must be str or bytes, not %s", Py_TYPE(arg)->tp_name);
 }
 
+/* Whether a path has a ".." component. */
+static int has_dotdot(const char *path) {
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return 1;
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    return 0;
+}
+
 static int check_path(const char *event, PyObject *arg, int writing, int opening) {
     PyObject *raw = NULL;
     int kind = path_arg(arg, &raw);
@@ -454,6 +467,16 @@ static int check_path(const char *event, PyObject *arg, int writing, int opening
     if ((Py_ssize_t)strlen(path) != PyBytes_GET_SIZE(raw)) {  /* embedded NUL: the call fails anyway */
         Py_DECREF(raw);
         return 0;
+    }
+    if (path[0] != '/' && has_dotdot(path)) {
+        /* The audit event does not carry a call's dir_fd: the hook resolves a relative path
+         * against the working directory, the kernel against the descriptor. Without "..",
+         * and with no symbolic links to make (os.symlink is refused) and no directory outside
+         * the scratch directory to open, a path relative to any descriptor a run can hold
+         * stays in the scratch directory; with "..", a run working in a/b/c reached
+         * ../proc/1/stat from a descriptor of the scratch directory itself. */
+        Py_DECREF(raw);
+        return refuse("sandbox policy: relative paths through '..' are not allowed (%s)", event);
     }
     char real[PATH_MAX];
     int ok = resolve(path, real) == 0;

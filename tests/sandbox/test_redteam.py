@@ -479,3 +479,27 @@ def f(n):
     m = evaluate(scorer, code)
     assert m.verdict is Verdict.wrong_answer, (m.verdict, m.diagnostic)
     assert evaluate(scorer, "def f(n):\n    return sum(i * i for i in range(n))\n").verdict is Verdict.passed
+
+
+def test_a_path_relative_to_a_descriptor_cannot_climb_out_of_the_scratch_directory(scorer: Scorer) -> None:
+    # The open audit event carries no dir_fd: working in a/b/c, the hook resolved
+    # "../proc/1/stat" to a/b/proc/1/stat (inside the scratch directory) while the kernel,
+    # relative to a descriptor of the scratch directory, opened the sandbox's PID 1's stat
+    # (its children's page faults and CPU times: a channel from earlier runs).
+    code = """
+import os
+def f(n):
+    root = os.open(".", os.O_RDONLY)
+    os.makedirs("a/b/c", exist_ok=True)
+    os.chdir("a/b/c")
+    for path in ("../proc/1/stat", "../proc/%d/stat" % os.getppid(), "x/../../../../proc/1/stat"):
+        try:
+            fd = os.open(path, os.O_RDONLY, dir_fd=root)
+        except Exception:  # the policy's refusal, or no such entry
+            continue
+        os.close(fd)
+        return -1  # read another process's /proc entry
+    return sum(i * i for i in range(n))
+"""
+    m = evaluate(scorer, code)
+    assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
