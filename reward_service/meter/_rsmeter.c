@@ -760,6 +760,34 @@ static int seal(int metered, unsigned long long mem_limit) {
 }
 
 /* Open (on = 1) or close (on = 0) the count. */
+/* The small-object allocator's state at the count's start, made the same whatever ran
+ * before it. CPython's allocator (pymalloc) hands out blocks from a partly used pool per
+ * size class; a loop that allocates and frees one object an iteration costs a few
+ * instructions more each time when that pool sits at exactly one free block (it is full,
+ * unlinked, then freed into and linked again). Which state the pool is in depends on every
+ * allocation before the count (the problem's inputs, the candidate's leading imports):
+ * adding "from itertools import accumulate" took 15,000 instructions (0.9%) off a 3,000
+ * iteration loop. So every partly used pool of each size class is filled (the filler is
+ * never freed) until a block comes from a fresh pool, which is handed back: the count
+ * starts with no partly used pool, whatever came before. The pool geometry is CPython
+ * 3.11's on 64-bit (16 KiB pools, a 48-byte header); elsewhere it only costs time. */
+#define RS_POOL_SIZE ((uintptr_t)16 << 10)
+#define RS_POOL_OVERHEAD ((uintptr_t)48)
+static void fresh_pools(void) {
+    for (size_t size = 16; size <= 512; size += 16) {
+        size_t most = (size_t)(RS_POOL_SIZE / size) + 1;
+        for (size_t i = 0; i < most; i++) {
+            void *p = PyObject_Malloc(size);
+            if (p == NULL)
+                return;
+            if (((uintptr_t)p & (RS_POOL_SIZE - 1)) == RS_POOL_OVERHEAD) {  /* a fresh pool's first block */
+                PyObject_Free(p);
+                break;
+            }
+        }
+    }
+}
+
 static void count_switch(int metered, int on) {
     if (metered == METER_CALLGRIND)
         CALLGRIND_TOGGLE_COLLECT;
@@ -1173,6 +1201,8 @@ static PyObject *region(PyObject *args, int dry) {
         PyObject *done_prelude = PyEval_EvalCode(prelude, ns, ns);
         prelude_ok = done_prelude != NULL;
     }
+    if (!dry)
+        fresh_pools();
     if (metered && !dry)
         count_switch(metered, 1);
     /* ---- counted from here */
