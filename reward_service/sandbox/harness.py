@@ -523,7 +523,12 @@ def _busy_s(pid: int) -> float:
 #: source that takes longer is left as text and compiled by the run, after arming, within
 #: the run's own limits: its failure, if it fails.
 COMPILE_S = 10.0
+#: a candidate source up to this many characters is compiled in the zygote itself: the
+#: quadratic pattern above takes ~0.4 s at 8,000 characters (1 s at 12,700), and the fork
+#: cost ~5 ms a request (MBPP+ references, correctness only: 16.5 -> 15.1 candidates/s)
+COMPILE_IN_PLACE_CHARS = 8_000
 _COMPILED_SOURCES: dict[tuple[Any, ...], dict[str, Any] | None] = {}  # None: past COMPILE_S
+_COMPILED_FIELDS = ("code", "prelude", "setup", "output_encoder", "generator")
 
 
 def _compiled_sources(req: dict[str, Any]) -> dict[str, Any] | None:
@@ -531,14 +536,17 @@ def _compiled_sources(req: dict[str, Any]) -> dict[str, Any] | None:
     key = tuple(req.get(name) for name in ("code", "setup", "output_encoder", "generator"))
     if key in _COMPILED_SOURCES:
         return _COMPILED_SOURCES[key]
+    code = req.get("code")
+    if type(code) is str and len(code) <= COMPILE_IN_PLACE_CHARS:  # the problem's own sources are trusted
+        out = compile_request(req)
+        return {k: out[k] for k in _COMPILED_FIELDS if k in out}
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the compiler: its result, then gone (no Python clean-up)
         try:
             os.close(read_end)
             out = compile_request(req)
-            view = memoryview(marshal.dumps({k: out[k] for k in ("code", "prelude", "setup", "output_encoder",
-                                                                 "generator") if k in out}))
+            view = memoryview(marshal.dumps({k: out[k] for k in _COMPILED_FIELDS if k in out}))
             while view:
                 view = view[os.write(write_end, view):]
         finally:
