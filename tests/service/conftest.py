@@ -184,3 +184,10 @@ def wait_job(client: httpx.Client, job_id: str, timeout_s: float = 120) -> dict[
             return body
         time.sleep(0.2)
     raise AssertionError(f"job {job_id} did not finish")
+
+
+@pytest.fixture
+def api(cluster: Cluster) -> Iterator[httpx.Client]:
+    """An authenticated client of the module's own ``cluster`` fixture."""
+    with httpx.Client(base_url=cluster.url, headers=AUTH, timeout=120) as client:  # type: ignore[attr-defined]
+        yield client

@@ -18,7 +18,7 @@ from reward_service.scoring import Scorer
 from reward_service.settings import Settings
 
 from . import problems as p
-from .conftest import AUTH, Cluster, RedisServer, wait_job
+from .conftest import Cluster, RedisServer, wait_job
 
 LIMITS = {
     "REWARD_API__MAX_GROUPS": 8,
@@ -39,12 +39,6 @@ def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory,
     cluster.wait_ready(2)
     yield cluster
     cluster.close()
-
-
-@pytest.fixture
-def api(cluster: Cluster) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=cluster.url, headers=AUTH, timeout=120) as client:  # type: ignore[attr-defined]
-        yield client
 
 
 def measurements(cluster: Cluster) -> int:

@@ -14,7 +14,7 @@ import pytest
 from reward_service.service.http.middleware import lone_surrogate
 
 from . import problems as p
-from .conftest import AUTH, Cluster, RedisServer
+from .conftest import Cluster, RedisServer
 
 JSON = {"content-type": "application/json"}
 
@@ -29,12 +29,6 @@ def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory,
     cluster.wait_ready(1)
     yield cluster
     cluster.close()
-
-
-@pytest.fixture
-def api(cluster: Cluster) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=cluster.url, headers=AUTH, timeout=120) as client:  # type: ignore[attr-defined]
-        yield client
 
 
 def _raw(api: httpx.Client, path: str, text: str) -> httpx.Response:
