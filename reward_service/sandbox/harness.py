@@ -532,14 +532,15 @@ _COMPILED_FIELDS = ("code", "prelude", "setup", "output_encoder", "generator")
 
 
 def _compiled_sources(req: dict[str, Any]) -> dict[str, Any] | None:
-    """``compile_request``'s compiled fields, made in a forked process given ``COMPILE_S``."""
+    """``compile_request``'s compiled fields: in place for a short candidate source (the
+    problem's own sources are trusted), else made in a forked process given ``COMPILE_S``."""
+    code = req.get("code")
+    if type(code) is str and len(code) <= COMPILE_IN_PLACE_CHARS:  # compile_request keeps its own cache
+        out = compile_request(req)
+        return {k: out[k] for k in _COMPILED_FIELDS if k in out}
     key = tuple(req.get(name) for name in ("code", "setup", "output_encoder", "generator"))
     if key in _COMPILED_SOURCES:
         return _COMPILED_SOURCES[key]
-    code = req.get("code")
-    if type(code) is str and len(code) <= COMPILE_IN_PLACE_CHARS:  # the problem's own sources are trusted
-        out = compile_request(req)
-        return {k: out[k] for k in _COMPILED_FIELDS if k in out}
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the compiler: its result, then gone (no Python clean-up)

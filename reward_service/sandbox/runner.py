@@ -41,9 +41,8 @@ METERED = {"callgrind": 1, "qemu": 2}.get(MODE, 0)
 
 
 # ---------------------------------------------------------------- running a candidate
-def _limit_values(lim: dict[str, Any], vm_size: int) -> tuple[int, list[tuple[int, int]]]:
-    """The CPU seconds, and the (rlimit, value) caps, a run's limits ask for."""
-    cpu = max(1, int(lim["cpu_s"] + 0.999))
+def _limit_values(lim: dict[str, Any], vm_size: int) -> list[tuple[int, int]]:
+    """The (rlimit, value) caps a run's limits ask for, RLIMIT_CPU aside (``_cpu_limit``)."""
     caps: list[tuple[int, int]] = []
     if lim.get("memory_mb"):
         budget = int(lim["memory_mb"]) << 20
@@ -54,15 +53,21 @@ def _limit_values(lim: dict[str, Any], vm_size: int) -> tuple[int, list[tuple[in
              (resource.RLIMIT_CORE, 0)]
     if lim.get("nproc"):
         caps.append((resource.RLIMIT_NPROC, int(lim["nproc"])))
-    return cpu, caps
+    return caps
+
+
+def _cpu_limit(lim: dict[str, Any], setrlimit: Any = resource.setrlimit) -> None:
+    """Set the run's RLIMIT_CPU (it counts the process's CPU from its start, so setting it
+    again later, in ``_limits``, gives the same limit)."""
+    cpu = max(1, int(lim["cpu_s"] + 0.999))
+    hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1 if hard_cpu == resource.RLIM_INFINITY else hard_cpu))
 
 
 def _limits(lim: dict[str, Any], setrlimit: Any = resource.setrlimit) -> None:
     """Set a run's rlimits (``setrlimit`` is replaced only to warm this code in the template)."""
-    cpu, caps = _limit_values(lim, _vm_size())
-    soft_cpu, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
-    setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1 if hard_cpu == resource.RLIM_INFINITY else hard_cpu))
-    for which, value in caps:
+    _cpu_limit(lim, setrlimit)
+    for which, value in _limit_values(lim, _vm_size()):
         soft, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
@@ -261,13 +266,9 @@ def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | 
     """
     try:
         os.chdir(SCRATCH)
-        # The run's CPU limit holds from here (RLIMIT_CPU counts the process's CPU from its
-        # start, so _limits sets the same value later): trusted code that spins before the
-        # candidate starts ends at it, unarmed, as the problem's failure (zygote.interpret).
-        cpu_s = max(1, int(req["limits"]["cpu_s"] + 0.999))
-        hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)[1]
-        if hard_cpu == resource.RLIM_INFINITY:
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+        # The run's CPU limit holds from here: trusted code that spins before the candidate
+        # starts ends at it, unarmed, as the problem's failure (zygote.interpret).
+        _cpu_limit(req["limits"])
         setup_ns: dict[str, Any] = {"__name__": "__setup__", "__builtins__": __builtins__}
         if req.get("setup"):
             try:
@@ -301,7 +302,7 @@ def run_child(req: dict[str, Any], result_fd: int, arm_fd: int, ready_fd: int | 
             os.close(ready_fd)
         # QEMU applies no guest memory limit (its own allocations would fail): the plugin sets
         # the run's RLIMIT_AS on the host when _rsmeter.run seals the run
-        mem_limit = dict(_limit_values(req["limits"], _vm_size())[1]).get(resource.RLIMIT_AS, 0) if METERED == 2 else 0
+        mem_limit = dict(_limit_values(req["limits"], _vm_size())).get(resource.RLIMIT_AS, 0) if METERED == 2 else 0
         dumps = wire.dumps_output if req.get("digest") is not False else wire.dumps
         call_limits = req.get("call_cpu_s")  # per-input limits: unmetered runs only
         call_limits = [float(x) for x in call_limits] if call_limits is not None and not METERED else None
