@@ -49,6 +49,12 @@ class SandboxSettings(BaseModel):
     docker_image: str = Field(default="reward-service-sandbox:latest")
     docker_pool_size: int = Field(default=2, ge=1, le=64)
     docker_runs_per_container: int = Field(default=200, ge=1)
+    docker_memory_mb: int = Field(
+        default=6144, ge=512, le=1 << 20,
+        description="Memory limit of each plain sandbox container (metered ones get 2 GiB more for the meter): a run, "
+        "its scratch files and output, and the zygote that decodes them. A run whose limits.memory_mb does not fit "
+        "(see DockerSandbox.fits) is refused as an infrastructure error, never run short of memory.",
+    )
 
 
 class MeterSettings(BaseModel):

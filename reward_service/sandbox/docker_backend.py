@@ -37,6 +37,7 @@ from ..meter.base import Meter
 from ..meter.callgrind import CallgrindMeter
 from ..meter.qemu import QemuMeter
 from ..settings import Settings
+from .base import RunOutcome, RunSpec
 from .embedded import WARMUP
 from .zygote import Channel, PooledSandbox, Zygote, ZygotePool, slot_uid, zygote_environment
 
@@ -50,6 +51,12 @@ _BASE_UID = 10001  # slot uids: 10001 + slot (plain), 10101 + slot (metering)
 _VALGRIND = "/usr/bin/valgrind"  # inside the image
 _PYTHON = "/usr/bin/python3"
 _MUX = struct.Struct(">BxxxI")  # docker attach stream header: stream type, payload size
+#: a container's memory beyond its run's and the zygote's: Python processes, the relay, the template
+BASE_RESERVE_MB = 256
+#: the zygote decoding a run's outputs (``protocol.MAX_OUTPUT_ITEMS`` values decoded twice, ~1.5 GB measured)
+ZYGOTE_RESERVE_MB = 1800
+#: what a metered container has more: valgrind's or QEMU's own memory beside the run's
+METER_RESERVE_MB = 2048
 
 
 class ContainerCallgrindMeter(CallgrindMeter):
@@ -231,7 +238,8 @@ class DockerSandbox(PooledSandbox):
     def _container_config(self, slot: int, meter: Meter | None) -> dict[str, Any]:
         sb = self.settings.sandbox
         uid = slot_uid(_BASE_UID, meter is not None, slot)
-        env = zygote_environment(meter, "/tmp/.rs-count", "/tmp", self.settings.meter.hash_seed, pidns=True)
+        env = zygote_environment(meter, "/tmp/.rs-count", "/tmp", self.settings.meter.hash_seed, pidns=True,
+                                 own_cgroup=True)
         # /tmp is the scratch directory; /dev/mqueue is Docker's and writable by anyone: a
         # read-only tmpfs over it leaves no place for state between runs.
         tmpfs = {"/tmp": f"rw,nosuid,nodev,noexec,size={sb.scratch_mb}m,mode=1777", "/dev/mqueue": "ro,size=4k"}
@@ -247,8 +255,8 @@ class DockerSandbox(PooledSandbox):
             tmpfs=tmpfs,
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
-            mem_limit="4g" if meter else "2g",  # valgrind's own footprint on top of the candidate's
-            memswap_limit="4g" if meter else "2g",
+            mem_limit=f"{self._memory_mb(meter is not None)}m",
+            memswap_limit=f"{self._memory_mb(meter is not None)}m",
             pids_limit=sb.max_processes * 2 + 32,
             nano_cpus=1_000_000_000,
             ulimits=[{"name": "core", "soft": 0, "hard": 0}],
@@ -282,7 +290,30 @@ class DockerSandbox(PooledSandbox):
                 container.remove(force=True)
             raise SandboxError(f"sandbox container failed to start: {exc}; {tail[-800:]}") from exc
 
+    def _memory_mb(self, metered: bool) -> int:
+        """A container's memory limit: the setting, and the meter's own footprint when metered."""
+        return self.settings.sandbox.docker_memory_mb + (METER_RESERVE_MB if metered else 0)
+
+    def fits(self, spec: RunSpec) -> bool:
+        """Whether a container holds the run at its limits: its memory, its scratch files, its
+        result frame as the zygote buffers it, and the zygote decoding the outputs (after the
+        run is gone: ``protocol.MAX_OUTPUT_ITEMS`` values, ``ZYGOTE_RESERVE_MB``)."""
+        sb = self.settings.sandbox
+        during = spec.memory_mb + sb.scratch_mb + (sb.max_output_bytes >> 20) + BASE_RESERVE_MB
+        after = ZYGOTE_RESERVE_MB + 2 * (sb.max_output_bytes >> 20) + BASE_RESERVE_MB
+        return max(during, after) <= sb.docker_memory_mb
+
     # ------------------------------------------------------------------ interface
+    def run_untrusted(self, spec: RunSpec) -> RunOutcome:
+        # A container's memory limit is its cgroup's: a run past it is killed by the kernel,
+        # the zygote with it when the zygote is the larger (a reward null), or it gets less
+        # memory than its problem allows (a 0.0 the embedded backend would not give).
+        if not self.fits(spec):
+            raise SandboxError(f"the run's memory limit ({spec.memory_mb} MB) does not fit the sandbox containers "
+                               f"(sandbox.docker_memory_mb={self.settings.sandbox.docker_memory_mb}, with scratch, "
+                               f"output and the zygote's share)")
+        return super().run_untrusted(spec)
+
     def close(self) -> None:
         self._close_pools()
         try:

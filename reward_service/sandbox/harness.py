@@ -64,6 +64,7 @@ from protocol import (  # type: ignore[import-not-found,unused-ignore]  # noqa: 
     read_exact,
     read_frame,
     write_frame,
+    write_report,
 )
 from runner import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
     METER_DIR,
@@ -191,6 +192,22 @@ def _ancestors() -> set[int]:
 
 
 _PIDNS = os.environ.get("RS_PIDNS") == "1"
+#: the zygote's memory cgroup is its container's alone (``zygote_environment``)
+_OWN_CGROUP = os.environ.get("RS_OWN_CGROUP") == "1"
+#: where a memory cgroup counts the processes its limit killed (cgroup v2, v1)
+_OOM_COUNTERS = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
+
+
+def _oom_kills() -> int:
+    """How many processes the kernel has killed at this container's memory limit (-1: unknown)."""
+    for path in _OOM_COUNTERS if _OWN_CGROUP else ():
+        try:
+            for line in read_file(path).splitlines():
+                if line.startswith(b"oom_kill "):
+                    return int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return -1
 
 
 def _child(result_w: int, arm: tuple[int, int], ready_w: int | None, go_r: int | None) -> None:
@@ -382,7 +399,7 @@ def _preload() -> None:
         sys.modules["random"].seed(0)
 
 
-def _unframe(data: bytes, armed: bool, token: bytes, digest: bool = True) -> Any:
+def _unframe(data: memoryview, armed: bool, token: bytes, digest: bool = True) -> Any:
     """The child's one result frame, or None if it is missing or anything else was written.
 
     After arming only the native tail's ``C`` frame is the harness's, and it carries the
@@ -397,11 +414,11 @@ def _unframe(data: bytes, armed: bool, token: bytes, digest: bool = True) -> Any
     if n != len(data) - 4:
         return None
     body = data[4:]
-    if body[:1] == b"C":
+    if body[:1].tobytes() == b"C":
         if not armed or len(token) != TOKEN_SIZE or body[1 : 1 + TOKEN_SIZE] != token:
             return None  # not the tail's: written by the candidate (or before it ran)
         try:
-            return decode_result(body[1 + TOKEN_SIZE :], digest)
+            return decode_result(body[1 + TOKEN_SIZE :], digest, raw=True)
         except OutputTooLarge:
             raise  # the run's output limit (run_once)
         except Exception:  # noqa: BLE001 - the candidate's bytes: any failure to read them is its own
@@ -409,7 +426,7 @@ def _unframe(data: bytes, armed: bool, token: bytes, digest: bool = True) -> Any
     if armed or n > MAX_HARNESS_FRAME:
         return None
     try:
-        obj = json.loads(body)
+        obj = json.loads(bytes(body))
     except (ValueError, RecursionError):
         return None
     if not isinstance(obj, dict):
@@ -469,7 +486,7 @@ def serve(ctl_in: int, ctl_out: int) -> None:
             break
         if req.get("op") == "exit":
             break
-        write_frame(ctl_out, run_once(req, trig_w, resp_r, result_r))
+        write_report(ctl_out, run_once(req, trig_w, resp_r, result_r))
     os.close(trig_w)
     template_proc.wait()
 
@@ -594,6 +611,7 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
     """One run: its request in, the report out (see ``protocol.py`` for what it holds)."""
     with open(os.path.join(SCRATCH, REQUEST_FILE), "wb") as fh:  # marshal: C speed in the run
         fh.write(marshal.dumps(_run_request(req)))
+    oom_before = _oom_kills()
     started = time.monotonic()
     stall_s = float(req["limits"]["wall_s"])
     hard = started + max(stall_s, float(req["limits"].get("overload_s") or 0.0))
@@ -635,13 +653,17 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
         "id": req.get("id"), "pid": pid, "wall_s": time.monotonic() - started, "armed": bool(armed),
         "cpu_s": utime + stime, "max_rss_kb": maxrss, "limit": limit, "leftovers": leftovers,
     }
+    if oom_before >= 0 and _oom_kills() > oom_before:  # the run, or a process it left, hit the container's memory
+        report["oom_kills"] = _oom_kills() - oom_before
     if os.WIFSIGNALED(status):
         report["signal"] = os.WTERMSIG(status)
     else:
         report["exit"] = os.WEXITSTATUS(status)
     try:
-        result = _unframe(bytes(buf), bool(armed), token, req.get("digest") is not False) if limit != "output" \
-            else None
+        # a view: the frame (up to the output limit) is not copied on its way to the report
+        with memoryview(buf) as frame:
+            result = _unframe(frame, bool(armed), token, req.get("digest") is not False) if limit != "output" \
+                else None
     except OutputTooLarge:  # its outputs would not fit in the report: the candidate's output limit
         result = None
         report["limit"] = limit = "output"

@@ -50,7 +50,7 @@ else:  # inside the sandbox: a sibling script
 __all__ = [
     "HDR", "MAX_FRAME", "MAX_HARNESS_FRAME", "STATUS", "COUNT_NAME", "read_exact", "read_frame", "write_frame",
     "encode_frame", "read_count", "COUNT_FILES", "decode_result", "Reader", "TOKEN_SIZE", "OutputTooLarge",
-    "MAX_OUTPUT_TEXT",
+    "MAX_OUTPUT_TEXT", "MAX_OUTPUT_ITEMS", "RawOutputs", "write_report",
 ]
 
 HDR = struct.Struct(">I")
@@ -71,6 +71,15 @@ MAX_COUNT_FILE = 64 << 20
 #: the most wire JSON a run's outputs may take in the zygote's report (the rest of the report
 #: is small): a result frame is bytes, but JSON escapes a control character in six
 MAX_OUTPUT_TEXT = MAX_FRAME - (1 << 20)
+
+
+#: the most values (scalars and containers) a run's outputs may hold, all together. The zygote
+#: decodes them before it encodes them for the host, and a value decoded costs ~40-70 bytes
+#: wherever the snapshot spent 3 or 5 on it (``[[]]*43_000_000`` is 344 MB in the run, 128 MB
+#: of JSON, and would be 2.7 GB of lists in the zygote, twice over): past this, the run's
+#: output limit, like its size. Outputs this large are shipped as digests (``wire``), not
+#: values, except to a checker or to the full comparison after unequal digests.
+MAX_OUTPUT_ITEMS = 20_000_000
 
 
 class OutputTooLarge(ValueError):
@@ -100,10 +109,52 @@ def read_frame(fd: int) -> Any:
     return json.loads(read_exact(fd, n))
 
 
-def write_frame(fd: int, obj: Any) -> None:
-    view = memoryview(encode_frame(obj))
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def write_frame(fd: int, obj: Any) -> None:
+    _write_all(fd, encode_frame(obj))
+
+
+class RawOutputs(list):  # type: ignore[type-arg]
+    """A run's outputs as wire JSON texts, spliced into its report as they are
+    (:func:`write_report`): the zygote never holds them decoded, nor the report as one string."""
+
+
+#: how much of a report the zygote encodes at a time
+_WRITE_CHUNK = 1 << 20
+
+
+def write_report(fd: int, report: dict[str, Any]) -> None:
+    """``write_frame`` for a zygote's report whose ``result`` may carry :class:`RawOutputs`.
+
+    The outputs can be a good part of the frame limit: they are written text by text, a
+    chunk at a time, never joined with the report or copied whole (a wire text is ASCII, so
+    its length is its size). Every other value is encoded by ``json.dumps``, so nothing the
+    run chose can end a string early: the texts are the zygote's own (``decode_result``).
+    """
+    result = report.get("result")
+    if not isinstance(result, dict) or not isinstance(result.get("outputs"), RawOutputs):
+        write_frame(fd, report)
+        return
+    outputs: RawOutputs = result["outputs"]
+    rest = {k: v for k, v in report.items() if k != "result"}
+    head = (json.dumps(rest, separators=(",", ":"))[:-1] + ',"result":'
+            + json.dumps({k: v for k, v in result.items() if k != "outputs"}, separators=(",", ":"))[:-1]
+            + ',"outputs":[')
+    pieces = [head]
+    for n, text in enumerate(outputs):
+        if not text.isascii():  # not the zygote's wire text: never spliced
+            raise ValueError("an output's wire text is not ASCII")
+        pieces += [",", text] if n else [text]
+    pieces.append("]}}")
+    _write_all(fd, HDR.pack(sum(map(len, pieces))))
+    for piece in pieces:
+        for at in range(0, len(piece), _WRITE_CHUNK):
+            _write_all(fd, piece[at : at + _WRITE_CHUNK].encode("ascii"))
 
 
 # ---------------------------------------------------------------- counts
@@ -160,9 +211,10 @@ class Reader:
     _C128 = struct.Struct("<dd")
     MAX_DEPTH = wire.MAX_DEPTH + 8
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes | memoryview, budget: list[int] | None = None) -> None:
         self.data = memoryview(data)
         self.pos = 0
+        self.budget = budget if budget is not None else [MAX_OUTPUT_ITEMS]  # values left (shared)
 
     def _take(self, n: int) -> memoryview:
         if n < 0 or self.pos + n > len(self.data):
@@ -180,6 +232,7 @@ class Reader:
     def value(self, depth: int = 0) -> Any:
         if depth > self.MAX_DEPTH:
             raise ValueError("snapshot nested too deeply")
+        _spend(self.budget, 1)
         code = bytes(self._take(1))
         if code == b"N":
             return None
@@ -246,23 +299,46 @@ def _digits_value(digits: bytes) -> int:
     return int.from_bytes(out, "little")
 
 
-def _whole(data: bytes) -> Any:
-    reader = Reader(data)
+def _spend(budget: list[int], n: int) -> None:
+    budget[0] -= n
+    if budget[0] < 0:
+        raise OutputTooLarge(f"outputs past {MAX_OUTPUT_ITEMS} values")
+
+
+def _json_values(text: str) -> int:
+    """At least as many as the values a wire JSON text holds (each after a comma or an opening
+    bracket or brace, or the first), counting outside strings where the quick count is large."""
+    count = text.count(",") + text.count("[") + text.count("{") + 1
+    if count > MAX_OUTPUT_ITEMS // 4:  # commas inside strings are not values: count without them
+        bare = _JSON_STRING.sub("", text)
+        count = bare.count(",") + bare.count("[") + bare.count("{") + 1
+    return count
+
+
+def _whole(data: bytes | memoryview, budget: list[int] | None = None) -> Any:
+    reader = Reader(data, budget)
     value = reader.value()
     if reader.pos != len(data):
         raise ValueError("trailing bytes in snapshot")
     return value
 
 
-_STRING_OR_BRACE = re.compile(r'"(?:[^"\\]|\\.)*"|\{')
-_TAG_KEY = re.compile(r'\{\s*"__(?:tuple|set|dict|bytes|float|int|complex|digest)__"\s*:')
+#: wire JSON whose objects each hold one key, a tag: a run of tokens (a string that is not a
+#: key, anything but a quote or a brace, or a brace and a tag key), every repeat possessive. The alternation
+#: ``"(?:[^"\\]|\\.)*"`` it replaces kept a backtracking record per character of a string
+#: (~125 bytes each: 5 GB in the zygote for a 40 MB string of quotes, whose container was
+#: OOM-killed, a reward null), and rescanned an unterminated string from each of its quotes.
+_JSON_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"')
+_TAGGED_JSON = re.compile(
+    r'(?:"[^"\\]*+(?:\\.[^"\\]*+)*+"(?!\s*+:)|[^"{]++|\{\s*+"__(?:tuple|set|dict|bytes|float|int|complex|digest)__"\s*+:)*+'
+)
 
 
 def _tags_only(text: str) -> bool:
-    """True when every JSON object in ``text`` starts with a wire tag: the only keys the JSON
+    """True when every JSON object in ``text`` has one key, a wire tag: the only keys the JSON
     decoder then hashes are the tags (the zygote hashes strings with a fixed seed, so keys an
     adversary chose could all collide)."""
-    return all(m.group() != "{" or _TAG_KEY.match(text, m.start()) for m in _STRING_OR_BRACE.finditer(text))
+    return _TAGGED_JSON.fullmatch(text) is not None  # linear time, constant memory
 
 
 _SCALARS = (int, float, str, bool, type(None), bytes, complex)
@@ -272,16 +348,18 @@ FROZEN_DEPTH = 64
 _FROZEN_KINDS = {ord(k): k for k in "LTSFDlt"}
 
 
-def _thaw(body: Any) -> Any:
+def _thaw(body: Any, budget: list[int]) -> Any:
     """A frozen copy, ``(shape, values)`` (see ``_rsmeter.freeze``), as the value
     :func:`wire.dumps_output` encodes. Every count is checked against what is there, so a
     forged one costs at most linear time."""
     if type(body) is not tuple or len(body) != 2 or type(body[0]) is not bytes or type(body[1]) is not list:
         raise ValueError("not a snapshot")
     shape, values = body
+    _spend(budget, len(values))
     if shape == b"r":  # a tuple of scalars, as it was
         if len(values) != 1 or type(values[0]) is not tuple or not all(type(x) in _SCALARS for x in values[0]):
             raise ValueError("not a snapshot")
+        _spend(budget, len(values[0]))
         return values[0]
     if not all(type(x) in _SCALARS for x in values):
         raise ValueError("not a snapshot")
@@ -301,6 +379,7 @@ def _thaw(body: Any) -> Any:
         kind = _FROZEN_KINDS.get(code)
         if kind is None or depth >= FROZEN_DEPTH or pos + 4 > len(shape):
             raise ValueError("not a snapshot")
+        _spend(budget, 1)  # a container (its scalars are counted above)
         (n,) = _COUNT.unpack_from(shape, pos)
         pos += 4
         if kind in ("l", "t"):
@@ -326,7 +405,7 @@ def _thaw(body: Any) -> Any:
     return value
 
 
-def _output(item: Any, digest: bool) -> str:
+def _output(item: Any, digest: bool, budget: list[int]) -> str:
     """One snapshot as wire JSON (see ``_rsmeter.snapshot`` for the tags)."""
     if type(item) is not tuple or len(item) != 2 or type(item[0]) is not str:
         raise ValueError("not a snapshot")
@@ -334,29 +413,34 @@ def _output(item: Any, digest: bool) -> str:
     if tag == "V":
         if type(body) not in _SCALARS:
             raise ValueError("not a snapshot")
+        _spend(budget, 1)
         return str(wire.dumps_output(body, digest))
     if tag == "Z":
-        return str(wire.dumps_output(_thaw(body), digest))
+        return str(wire.dumps_output(_thaw(body, budget), digest))
     if tag == "M":
         if type(body) is not bytes:
             raise ValueError("not a snapshot")
-        return str(wire.dumps_output(_whole(body), digest))
+        return str(wire.dumps_output(_whole(body, budget), digest))
     if tag == "J":  # encoded inside the run by its wire module, which the candidate could rebind
         if type(body) is not str or len(body) > MAX_FRAME or not _tags_only(body):
             raise ValueError("not a snapshot")
-        return str(wire.dumps_output(wire.decode_safe(json.loads(body)), digest))
+        _spend(budget, _json_values(body))
+        return str(wire.dumps_output(wire.loads_safe(body), digest))
     raise ValueError("not a snapshot")
 
 
-def decode_result(body: bytes, digest: bool = True) -> dict[str, Any]:
+def decode_result(body: bytes | memoryview, digest: bool = True, raw: bool = False) -> dict[str, Any]:
     """A run's ``C`` frame (without its tag) as the result the host reads (``digest``: see
-    :func:`wire.dumps_output`).
+    :func:`wire.dumps_output`). With ``raw`` its outputs stay wire JSON texts
+    (:class:`RawOutputs`, for :func:`write_report`).
 
     Raises ValueError (or RecursionError, OverflowError, UnicodeDecodeError, MemoryError)
     when the frame is not what the native tail writes: the run then corrupted its own
     result channel.
     """
-    frame = _whole(body)
+    # the frame's values: the outputs' (those a snapshot holds as they are) and a few an input
+    frame = _whole(body, [MAX_OUTPUT_ITEMS + (1 << 20)])
+    budget = [MAX_OUTPUT_ITEMS]  # the outputs' values, however each snapshot holds them
     if type(frame) is not tuple or len(frame) != 7:
         raise ValueError("not a result frame")
     status, snaps, exc_name, message, index, blocked, times = frame
@@ -367,13 +451,14 @@ def decode_result(body: bytes, digest: bool = True) -> dict[str, Any]:
     if status == "ok":
         if type(snaps) is not list:
             raise ValueError("not a result frame")
-        texts, size = [], 0
-        for item in snaps:
-            texts.append(_output(item, digest))
+        texts, size = RawOutputs(), 0
+        snaps.reverse()
+        while snaps:  # each snapshot let go of once it is text
+            texts.append(_output(snaps.pop(), digest, budget))
             size += len(texts[-1])
             if size > MAX_OUTPUT_TEXT:  # 45 MB of "\x01" is 270 MB of JSON: the candidate's output limit
                 raise OutputTooLarge(f"outputs past {MAX_OUTPUT_TEXT} bytes of JSON")
-        result["outputs"] = [json.loads(text) for text in texts]
+        result["outputs"] = texts if raw else [json.loads(text) for text in texts]
     else:
         result["outputs"] = []
         result["exception"] = exc_name[:80] if type(exc_name) is str else "Exception"

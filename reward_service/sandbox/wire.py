@@ -32,8 +32,8 @@ TYPE_CHECKING = False  # typing is not imported at run time: the template stays 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["encode", "decode", "decode_safe", "dumps", "dumps_output", "loads", "Bag", "Digest", "UnencodableOutput",
-           "is_plain_json"]
+__all__ = ["encode", "decode", "decode_safe", "loads_safe", "dumps", "dumps_output", "loads", "Bag", "Digest",
+           "UnencodableOutput", "is_plain_json"]
 
 MAX_DEPTH = 200
 
@@ -78,6 +78,10 @@ class Bag:
 _BIG_INT_BITS = 13_000  # about 3,900 decimal digits: below int_max_str_digits (4,300)
 
 
+def _sha256_hex(text: str) -> bool:
+    return len(text) == 64 and not text.strip("0123456789abcdef")
+
+
 def decode_safe(data: Any, depth: int = 0) -> Any:
     """Like :func:`decode`, for JSON from an untrusted side: sets and dicts become :class:`Bag`.
 
@@ -113,11 +117,48 @@ def decode_safe(data: Any, depth: int = 0) -> Any:
             return Bag("dict", pairs)
         if isinstance(body, (list, dict)) and tag != "__digest__":
             raise ValueError(f"malformed {tag} on the wire")
-        if tag == "__digest__" and (not isinstance(body, list) or len(body) != 2
-                                    or not all(isinstance(v, (str, int)) for v in body)):
+        if tag == "__digest__" and (not isinstance(body, list) or len(body) != 2 or type(body[0]) is not str
+                                    or not _sha256_hex(body[0]) or type(body[1]) is not int
+                                    or body[1] < 0):
             raise ValueError("malformed digest on the wire")
         return decode({tag: body})
     return decode(data)
+
+
+def _tagged(pairs: list[tuple[str, Any]]) -> Any:
+    """One object of untrusted wire JSON, its items already decoded (:func:`loads_safe`)."""
+    if len(pairs) != 1:
+        raise ValueError("untagged object on the wire")
+    ((tag, body),) = pairs
+    if type(body) is list:
+        if tag == "__tuple__":
+            return tuple(body)
+        if tag == "__set__":
+            return Bag("set", body)
+        if tag == "__dict__":
+            if not all(type(pair) is list and len(pair) == 2 for pair in body):
+                raise ValueError("malformed dict on the wire")
+            return Bag("dict", [(k, v) for k, v in body])
+        if tag == "__complex__":
+            if len(body) != 2 or not all(type(v) in (int, float) for v in body):
+                raise ValueError("malformed complex on the wire")
+            return complex(body[0], body[1])
+        if tag == "__digest__":
+            if len(body) != 2 or type(body[0]) is not str or not _sha256_hex(body[0]) or type(body[1]) is not int \
+                    or body[1] < 0:
+                raise ValueError("malformed digest on the wire")
+            return Digest(body[0], body[1])
+    elif type(body) is str and tag in ("__bytes__", "__float__", "__int__"):
+        return decode({tag: body})
+    raise ValueError(f"malformed {tag} on the wire")
+
+
+def loads_safe(text: str) -> Any:
+    """:func:`decode_safe` of ``json.loads(text)`` in one pass: each object is decoded as soon
+    as it is read, so the JSON's own objects (a dict and a list for every tuple) never exist
+    all at once beside their decoded copy. The caller makes sure every object's key is a tag
+    (``protocol._tags_only``): the JSON decoder hashes keys."""
+    return json.loads(text, object_pairs_hook=_tagged)
 
 
 def _convert(base: Any, value: Any) -> Any:
@@ -313,8 +354,8 @@ def _emit(value: Any, write: Any, depth: int) -> None:
         _emit_set(value, write, depth)
     elif t is bytes:
         write(f'{{"__bytes__":"{value.hex()}"}}')
-    elif t is Digest:
-        write('{"__digest__":["' + str(value.sha256) + '",' + str(int(value.size)) + "]}")
+    elif t is Digest:  # its text escaped too: a digest can come from the run's own JSON
+        write('{"__digest__":[' + _encode_str(str(value.sha256)) + "," + str(int(value.size)) + "]}")
     elif t is complex:
         write('{"__complex__":[')
         _emit(value.real, write, depth + 1)

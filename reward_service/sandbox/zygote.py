@@ -41,9 +41,14 @@ __all__ = ["Channel", "Zygote", "ZygotePool", "PooledSandbox", "interpret", "zyg
 
 
 def zygote_environment(meter: Meter | None, count_dir: str, scratch: str, hash_seed: int, *,
-                       pidns: bool, harness_dir: str = "/opt/rs") -> dict[str, str]:
-    """The whole environment a zygote starts with, on every backend (nothing of the host's)."""
+                       pidns: bool, harness_dir: str = "/opt/rs", own_cgroup: bool = False) -> dict[str, str]:
+    """The whole environment a zygote starts with, on every backend (nothing of the host's).
+
+    ``own_cgroup``: the zygote's memory cgroup holds nothing but its own sandbox (a
+    container), so an OOM kill counted there during a run was the run's doing.
+    """
     return {
+        "RS_OWN_CGROUP": "1" if own_cgroup else "0",
         "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": str(hash_seed), "RS_HASH_SEED": str(hash_seed), "RS_MODE": meter.mode if meter else "plain",
         "RS_LAUNCHER": json.dumps(meter.command_prefix(count_dir, harness_dir) if meter else []), "RS_SCRATCH": scratch,
@@ -227,6 +232,9 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
         out.status, out.limit = RunStatus.timeout, "wall"
     elif report.get("limit") == "output":
         out.status = RunStatus.output_limit
+    elif sig == signal.SIGKILL and report.get("oom_kills"):  # its container's memory, by any of its processes
+        out.status, out.limit = RunStatus.memory, "memory"
+        out.exception = "MemoryError"
     elif sig == signal.SIGXCPU or (sig == signal.SIGKILL and out.cpu_s >= spec.cpu_s):
         out.status, out.limit = RunStatus.timeout, "cpu"
     elif sig == signal.SIGXFSZ:

@@ -3,9 +3,10 @@
 The container's main process (PID 1: no init process holds the container's stdio). It
 makes itself non-dumpable first, so no process of the container can reach its descriptors
 (the host's stream) or memory through /proc, starts the harness (``/opt/rs/harness.py``)
-in the container's explicit environment and passes frames between the host and it unchanged,
-checking only their length (``protocol.py``: the same framing, limits and count collection as the
-embedded backend; the zygote reads each run's count inside the container).
+in the container's explicit environment and passes frames between the host and it
+unchanged, a chunk at a time (its memory does not grow with a frame), checking only their
+length (``protocol.py``: the same framing, limits and count collection as the embedded
+backend; the zygote reads each run's count inside the container).
 """
 
 from __future__ import annotations
@@ -69,7 +70,13 @@ def main() -> int:
             (n,) = HDR.unpack(head)
             if n > MAX_FRAME + (1 << 20):
                 break
-            host_out.write(head + _read_exact(proc.stdout, n))
+            host_out.write(head)
+            while n:  # a chunk at a time: a report can be a good part of the frame limit
+                chunk = proc.stdout.read1(min(n, 1 << 16))
+                if not chunk:
+                    raise EOFError
+                host_out.write(chunk)
+                n -= len(chunk)
             host_out.flush()
     except (EOFError, OSError, ValueError):
         pass

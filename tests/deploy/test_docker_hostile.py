@@ -1,7 +1,8 @@
 """The scoring core's whole hostile-candidate suite, run against the Docker backend.
 
-The tests are the ones of ``tests/sandbox/test_hostile.py`` and ``test_integrity.py``, imported here; only the
-``scorer`` fixture differs: its sandbox is a pool of hardened containers of the sandbox image.
+The tests are the ones of ``tests/sandbox/test_hostile.py``, ``test_integrity.py`` and ``test_redteam.py``,
+imported here; only the ``scorer`` fixture differs: its sandbox is a pool of hardened containers of the
+sandbox image.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from reward_service.settings import MeterSettings, SandboxSettings, Settings
 
 from ..sandbox.test_hostile import *  # noqa: F403 - the same tests, collected again here
 from ..sandbox.test_integrity import *  # noqa: F403
+from ..sandbox.test_redteam import *  # noqa: F403
 
 pytestmark = pytest.mark.docker
 

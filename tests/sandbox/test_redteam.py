@@ -503,3 +503,23 @@ def f(n):
 """
     m = evaluate(scorer, code)
     assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
+
+
+def test_outputs_that_decode_to_far_more_than_they_weigh_are_the_candidates_output_limit(scorer: Scorer) -> None:
+    # ``[[]] * n`` is n pointers in the run and 3 bytes of JSON a list, but ~64 bytes a list
+    # decoded in the zygote, twice over: 11 million, for a checker (outputs in full), held
+    # ~1.5 GB of a container whose memory was then the zygote's and the run's (a reward null).
+    from .test_hostile import PROBLEM, REFERENCE
+
+    checker = "def check(inp, expected, actual):\n    return expected == actual\n"
+    problem = Problem(id="redteam/checker-lists", entry_point="f", reference=REFERENCE, tests=PROBLEM.tests,
+                      comparison={"mode": "checker", "checker": checker}, limits={"time_s": 40, "memory_mb": 1024})
+    code = """
+def f(n):
+    if n == 1000:
+        return [[]] * 11_000_000
+    return sum(i * i for i in range(n))
+"""
+    m = scorer.evaluate(problem, code, measure=False)
+    assert m.verdict is Verdict.runtime_error, (m.verdict, m.diagnostic)
+    assert m.diagnostic.limit == "output"

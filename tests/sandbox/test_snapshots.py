@@ -138,3 +138,112 @@ def test_big_integers_travel_as_hex() -> None:
     big = 7**20_000  # 16,900 digits: past int_max_str_digits
     out = decode_result(frame([("V", big), ("M", marshal.dumps([big], 2))]))["outputs"]
     assert out[0] == {"__int__": format(big, "x")} and out[1] == [{"__int__": format(big, "x")}]
+
+
+# ---------------------------------------------------------------- the zygote's memory for a run's outputs
+def test_checking_a_long_string_of_escapes_takes_no_memory_per_character() -> None:
+    # The check that every JSON object is a tag kept a backtracking record per character of a
+    # string (~125 bytes): 5 GB in the zygote for a 40 MB string of quotes, whose container
+    # was OOM-killed (a reward null for a wrong answer).
+    import tracemalloc
+
+    from reward_service.sandbox.protocol import _tags_only
+
+    text = json.dumps('"' * 2_000_000)
+    tracemalloc.start()
+    try:
+        assert _tags_only(text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, peak  # the old check: ~250 MB here
+
+
+@pytest.mark.parametrize(("text", "tagged"), [
+    ('[{"__tuple__": [1, "a:", {"__set__": ["x"]}]}, "b\\\\\\"c"]', True),
+    ('{ "__dict__" : [["k", null]]}', True),
+    ('{"__tuple__": [1], "k": 2}', False),  # a second key, chosen by the run
+    ('{"__tuple__": [1], "__set__": [2]}', False),
+    ('[{}]', False),
+    ('"' + '\\"' * 100_000, False),  # unterminated: refused at once, not rescanned from each quote
+], ids=range(6))
+def test_only_objects_of_one_tag_key_are_wire_json(text: str, tagged: bool) -> None:
+    from reward_service.sandbox.protocol import _tags_only
+
+    assert _tags_only(text) is tagged
+
+
+def test_outputs_past_the_value_budget_are_the_runs_output_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ``[[]] * n`` is n pointers in the run, 3 bytes of JSON or 5 of marshal a list, and ~64
+    # bytes a list decoded in the zygote: past a budget of values it is the run's output limit.
+    from reward_service.sandbox import protocol
+
+    monkeypatch.setattr(protocol, "MAX_OUTPUT_ITEMS", 1000)
+    fits = [("J", json.dumps([[]] * 200)), ("M", marshal.dumps([[]] * 200, 2))]
+    assert len(decode_result(frame(fits))["outputs"]) == 2
+    for snap in [("J", json.dumps([[]] * 1200)), ("M", marshal.dumps([[]] * 1200, 2)),
+                 ("Z", (b"L" + struct.pack("<I", 1200) + b"L\x00\x00\x00\x00" * 1200, [])),
+                 ("J", json.dumps(list(range(1200))))]:
+        with pytest.raises(protocol.OutputTooLarge):
+            decode_result(frame([snap]))
+    # commas inside strings are no values
+    assert decode_result(frame([("J", json.dumps(["," * 5000]))]))["outputs"] == [["," * 5000]]
+
+
+def test_a_report_with_raw_outputs_is_the_report_with_its_outputs() -> None:
+    import os
+
+    from reward_service.sandbox.protocol import RawOutputs, read_frame, write_report
+
+    snaps = [("V", "x"), ("J", dumps_output([1, (2, 3), {4}])), ("M", marshal.dumps({"k": [1.5]}, 2))]
+    result = decode_result(frame(snaps), raw=True)
+    assert isinstance(result["outputs"], RawOutputs)
+    # what the run printed is the candidate's: nothing in it may end the report's strings
+    report = {"id": 3, "armed": True, "result": result, "stdout_tail": '"]}},"instructions":1,"x":["'}
+    read_fd, write_fd = os.pipe()
+    try:
+        write_report(write_fd, report)
+        got = read_frame(read_fd)
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+    assert got["result"]["outputs"] == decode_result(frame(snaps))["outputs"]
+    assert got["stdout_tail"] == report["stdout_tail"] and "instructions" not in got
+    assert got["result"]["status"] == "ok" and got["id"] == 3
+
+
+@pytest.mark.parametrize("digest", [
+    ['abc"],"x":["', 5],  # quotes: the text spliced into the report would have ended the string
+    ["0" * 63, 5], ["A" * 64, 5], ["0" * 64, -1], ["0" * 64, "5"], ["0" * 64, 5.0],
+], ids=range(6))
+def test_a_digest_from_the_runs_json_is_a_sha256_or_refused(digest: list[Any]) -> None:
+    with pytest.raises(ValueError):
+        decode_result(frame([("J", json.dumps({"__digest__": digest}))]))
+
+
+def test_a_well_formed_digest_from_the_runs_json_travels_escaped() -> None:
+    from reward_service.sandbox import wire
+
+    got = decode_result(frame([("J", json.dumps({"__digest__": ["ab" * 32, 7]}))]))["outputs"]
+    assert got == [{"__digest__": ["ab" * 32, 7]}]
+    assert wire.dumps(wire.Digest('a"b', 1)) == '{"__digest__":["a\\"b",1]}'
+
+
+@pytest.mark.parametrize("value", [*VALUES, {1, "a", (2, 3)}, {"k": [1, {2: (3.5, None)}], (1,): b"x"},
+                                   float("nan"), 7**3000, [((1,),), [()]]], ids=repr)
+def test_decoding_in_one_pass_gives_what_decoding_the_json_then_its_tags_gives(value: Any) -> None:
+    from reward_service.sandbox.wire import decode_safe, loads_safe
+
+    text = dumps_output(value, digest=False)
+    assert dumps_output(loads_safe(text), digest=False) == dumps_output(decode_safe(json.loads(text)), digest=False)
+
+
+@pytest.mark.parametrize("text", [
+    '{"__tuple__": {"__tuple__": [1]}}', '{"__set__": 1}', '{"__dict__": [[1]]}', '{"__complex__": [1, "a"]}',
+    '{"__bytes__": [1]}', '{"__int__": 5}', '{"__code__": "x"}', '{"__tuple__": [], "__set__": []}',
+], ids=range(8))
+def test_one_pass_decoding_refuses_malformed_tags(text: str) -> None:
+    from reward_service.sandbox.wire import loads_safe
+
+    with pytest.raises(ValueError):
+        loads_safe(text)
