@@ -1,4 +1,13 @@
-"""Mbpp/588: a long list: validation loops vs max() and min()."""
+"""Mbpp/588: a long list of ints: validation loops vs max() and min().
+
+The slowest passing cluster (2) runs `all(isinstance(x, (int, float)) for x in nums)`
+before max() and min(); the top cluster is max() and min() alone, ~94 instructions an
+item each. Floats would make the isinstance check costlier, but cluster 3 rejects
+anything but ints (MBPP+'s inputs here are all ints). The cheapest int compare is between
+ints of different digit counts: one-digit items (|x| < 2**30) with a two-digit maximum
+and minimum at the front reach 4.94x (18.1M against 89.4M), not 5x, so the plain random
+ints stay (4.8x).
+"""
 
 import random
 from array import array

@@ -2,7 +2,8 @@
 
 The `k in tup` clusters (4-5) and the Python loop (3) make the same comparison per item;
 the contrast is the loop's overhead (~3.7x). Ints over 2**30 keep the loop off the
-specialized int compare (small ints give 2.7x).
+specialized int compare (small ints give 2.7x); one-item lists, one-item tuples or
+one-byte bytes against an empty k (compares that end at the lengths) give 3.1-3.2x.
 """
 
 import random
