@@ -269,7 +269,7 @@ class Judge:
             # The checker's inputs carry this candidate's outputs (decoded in the run's input
             # expressions, or its generator's wrapper): the same run with the expected outputs
             # in their place succeeded (_comparable), so what differs is the candidate's.
-            if exc.details.get("part") not in ("input", "generator"):
+            if exc.details.get("part") not in ("input", "inputs", "generator"):
                 raise
             return 0, f": the checker could not read the output ({exc.message[-100:]})"
         if outcome.status is not RunStatus.ok:  # the checker failed on this output: it is not accepted

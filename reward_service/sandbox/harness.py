@@ -609,8 +609,21 @@ def _run_request(req: dict[str, Any]) -> dict[str, Any]:
 
 def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> dict[str, Any]:
     """One run: its request in, the report out (see ``protocol.py`` for what it holds)."""
-    with open(os.path.join(SCRATCH, REQUEST_FILE), "wb") as fh:  # marshal: C speed in the run
-        fh.write(marshal.dumps(_run_request(req)))
+    try:
+        with open(os.path.join(SCRATCH, REQUEST_FILE), "wb") as fh:  # marshal: C speed in the run
+            fh.write(marshal.dumps(_run_request(req)))
+    except OSError as exc:
+        # Past the scratch directory's size (sandbox.scratch_mb): the request holds the
+        # problem's inputs, or, for a checker, the outputs it judges. Nothing ran; the zygote
+        # carries on (it died here: a reward null for a checker's over-long output).
+        report: dict[str, Any] = {
+            "id": req.get("id"), "armed": False, "wall_s": 0.0, "cpu_s": 0.0, "limit": None, "leftovers": 0,
+            "result": {"problem_error": f"the run's inputs do not fit its scratch directory ({exc.strerror})",
+                       "part": "inputs", "index": None},
+        }
+        if not _wipe(SCRATCH):
+            report["dirty"] = True
+        return report
     oom_before = _oom_kills()
     started = time.monotonic()
     stall_s = float(req["limits"]["wall_s"])

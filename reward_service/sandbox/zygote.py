@@ -278,7 +278,8 @@ def interpret(report: dict[str, Any], spec: RunSpec, mode: str) -> RunOutcome:
     return out
 
 
-_PARTS = {"setup": "setup code", "generator": "performance-input generator", "encoder": "output encoder"}
+_PARTS = {"setup": "setup code", "generator": "performance-input generator", "encoder": "output encoder",
+          "inputs": "inputs (the run's request)"}
 
 
 def problem_code_error(result: dict[str, Any]) -> ProblemCodeError:

@@ -8,6 +8,7 @@ candidate cannot make its own failure look like one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from reward_service.problem import Problem
 from reward_service.results import GroupResult, ScoreOptions
 from reward_service.scoring import Scorer
+from reward_service.settings import Settings
 from reward_service.verdict import Verdict
 
 CORRECT = ScoreOptions(measure=False)
@@ -177,3 +179,29 @@ def test_checker_failing_only_on_a_candidates_output_is_its_wrong_answer(scorer:
     assert [r.verdict for r in group.results] == [Verdict.passed, Verdict.wrong_answer, Verdict.wrong_answer]
     assert [r.reward for r in group.results] == [1.0, 0.0, 0.0]
     assert "checker failed" in (group.results[1].diagnostic.message or "")
+
+
+# ---------------------------------------------------------------- a run's inputs past its scratch directory
+@pytest.fixture(scope="module")
+def small_scratch(settings: Settings) -> Iterator[Scorer]:
+    small = settings.model_copy(update={"sandbox": settings.sandbox.model_copy(update={"scratch_mb": 4})})
+    with Scorer(small) as s:
+        yield s
+
+
+def test_inputs_past_the_scratch_directory_are_an_invalid_problem(small_scratch: Scorer) -> None:
+    # A run's request is written to its scratch directory: one past it killed the zygote,
+    # twice, and every response of the problem was a sandbox_error.
+    problem = make("t/huge-input", tests=[{"args": ["x" * (6 << 20)]}])
+    assert_invalid(small_scratch.score_group(problem, [fence(GOOD), fence(WRONG)], CORRECT), "scratch")
+
+
+def test_outputs_past_the_checkers_scratch_directory_are_the_candidates_failure(small_scratch: Scorer) -> None:
+    # The checker's request carries the candidate's outputs, escaped twice: 2 MB of quotes
+    # was 8 MB of request, past a 4 MB scratch directory (a reward null for a wrong answer).
+    checker = "def check(inp, expected, actual):\n    return expected == actual\n"
+    problem = make("t/checker-scratch", comparison={"mode": "checker", "checker": checker})
+    code = "def f(x):\n    return '\"' * 2_000_000 if x == 2 else x\n"
+    group = small_scratch.score_group(problem, [fence(GOOD), fence(code)], CORRECT)
+    assert [r.verdict for r in group.results] == [Verdict.passed, Verdict.wrong_answer], group.results
+    assert group.error is None
