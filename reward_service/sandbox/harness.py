@@ -616,14 +616,14 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
         # Past the scratch directory's size (sandbox.scratch_mb): the request holds the
         # problem's inputs, or, for a checker, the outputs it judges. Nothing ran; the zygote
         # carries on (it died here: a reward null for a checker's over-long output).
-        report: dict[str, Any] = {
+        refused: dict[str, Any] = {
             "id": req.get("id"), "armed": False, "wall_s": 0.0, "cpu_s": 0.0, "limit": None, "leftovers": 0,
             "result": {"problem_error": f"the run's inputs do not fit its scratch directory ({exc.strerror})",
                        "part": "inputs", "index": None},
         }
         if not _wipe(SCRATCH):
-            report["dirty"] = True
-        return report
+            refused["dirty"] = True
+        return refused
     oom_before = _oom_kills()
     started = time.monotonic()
     stall_s = float(req["limits"]["wall_s"])
