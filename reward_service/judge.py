@@ -130,9 +130,15 @@ class Judge:
                 return failed
             if run.leftovers:
                 return _leftovers(perf_input_index=j)
-            if problem.performance and problem.performance.count:
-                bad = self._mismatch(problem, run.outputs, [expected.perf[j]], spec, f"perf:{j}") \
-                    if expected.perf else None  # unchecked only when the problem says so (check_outputs)
+            if problem.performance and problem.performance.count and not expected.perf:
+                # no reference outputs (the problem's check_outputs is off): the metered run must
+                # give what an unmetered run of the same input gives, so a candidate that tells
+                # the meter apart cannot skip its work there and be paid for the count
+                differs = self._unmetered_agrees(spec, run, j)
+                if differs is not None:
+                    return differs
+            elif problem.performance and problem.performance.count:
+                bad = self._mismatch(problem, run.outputs, [expected.perf[j]], spec, f"perf:{j}")
                 if bad is not None:
                     return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
                         message=f"wrong answer on performance input {j} (hidden){bad[1]}", perf_input_index=j))
@@ -212,6 +218,23 @@ class Judge:
             if verdict is not True:
                 raise InvalidProblem(f"problem {problem.id!r}: its checker rejects the expected output of {at(i)} "
                                      "judged against itself", problem_id=problem.id)
+
+    def _unmetered_agrees(self, spec: RunSpec, metered: RunOutcome, j: int) -> Measurement | None:
+        """None when an unmetered run of performance input ``j`` gives the metered run's output,
+        else the candidate's verdict (the outputs compare as the wire encodes them: digests
+        past the wire's sizes, canonical sets and dicts)."""
+        plain = self.sandbox.run_untrusted(dataclasses.replace(spec, measure=False))
+        if plain.status is not RunStatus.ok:
+            failed = failure(plain, "performance inputs (unmetered)")
+            failed.diagnostic.perf_input_index, failed.diagnostic.test_index = j, None
+            return failed
+        if plain.leftovers:
+            return _leftovers(perf_input_index=j)
+        if plain.outputs != metered.outputs:
+            return Measurement(verdict=Verdict.wrong_answer, diagnostic=Diagnostic(
+                message=f"wrong answer on performance input {j} (hidden): the metered run's output differs from an "
+                        f"unmetered run's", perf_input_index=j))
+        return None
 
     def _mismatch(self, problem: Problem, actual: Sequence[Any], expected: Sequence[Any], spec: RunSpec,
                   which: str) -> tuple[int, str] | None:

@@ -116,8 +116,9 @@ class Performance(BaseModel):
     check_outputs: bool = Field(
         default=True,
         description="Compare outputs on performance inputs with the reference's (needs `reference`). "
-        "Keep it on for training: off, a candidate that tells its metered run apart (the meter is "
-        "visible to it) can skip its work there and still be paid for the count.",
+        "Off, they are only held to an unmetered run of the same input (one more run each), so a "
+        "candidate that tells its metered run apart cannot skip its work there; but a wrong answer "
+        "on those inputs is not caught. Keep it on for training.",
     )
 
     @property

@@ -523,3 +523,23 @@ def f(n):
     m = scorer.evaluate(problem, code, measure=False)
     assert m.verdict is Verdict.runtime_error, (m.verdict, m.diagnostic)
     assert m.diagnostic.limit == "output"
+
+
+def test_without_reference_outputs_the_metered_run_must_give_what_an_unmetered_one_gives(scorer: Scorer) -> None:
+    # A problem whose check_outputs is off has no expected outputs on its performance inputs:
+    # a candidate that told the metered run apart returned anything there and was paid for
+    # a count of almost nothing. Its metered output is now held to an unmetered run's.
+    reference = "def f(n):\n    return sum(i * i for i in range(n))\n"
+    problem = Problem(id="redteam/unchecked-perf", entry_point="f", reference=reference,
+                      tests=[{"args": [3], "hidden": False}, {"args": [10]}],
+                      performance={"inputs": [{"args": [200_000]}], "check_outputs": False},
+                      limits={"time_s": 5, "memory_mb": 256})
+    honest = "def f(n):\n    total = 0\n    for i in range(n):\n        total += i * i\n    return total\n"
+    m = scorer.evaluate(problem, honest)
+    assert m.verdict is Verdict.passed and m.instructions, m.diagnostic
+    code = "import os\n" + honest.replace(
+        "    total = 0\n", "    if n > 100 and os.environ.get('RS_MODE') in ('callgrind', 'qemu'):\n        return 0\n"
+        "    total = 0\n")
+    m = scorer.evaluate(problem, code)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.instructions, m.diagnostic)
+    assert "unmetered" in m.diagnostic.message and m.diagnostic.perf_input_index == 0
