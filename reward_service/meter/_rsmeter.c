@@ -759,35 +759,177 @@ static int seal(int metered, unsigned long long mem_limit) {
     return 0;
 }
 
-/* Open (on = 1) or close (on = 0) the count. */
 /* The small-object allocator's state at the count's start, made the same whatever ran
- * before it. CPython's allocator (pymalloc) hands out blocks from a partly used pool per
- * size class; a loop that allocates and frees one object an iteration costs a few
- * instructions more each time when that pool sits at exactly one free block (it is full,
- * unlinked, then freed into and linked again). Which state the pool is in depends on every
- * allocation before the count (the problem's inputs, the candidate's leading imports):
- * adding "from itertools import accumulate" took 15,000 instructions (0.9%) off a 3,000
- * iteration loop. So every partly used pool of each size class is filled (the filler is
- * never freed) until a block comes from a fresh pool, which is handed back: the count
- * starts with no partly used pool, whatever came before. The pool geometry is CPython
- * 3.11's on 64-bit (16 KiB pools, a 48-byte header); elsewhere it only costs time. */
+ * before it (CPython's pymalloc: 16 KiB pools of one size class each, in 1 MiB arenas).
+ * Two things make an allocation or a free cost more or less by what came before:
+ *
+ * - which pool a size class hands blocks out from: the first partly used one. A loop that
+ *   allocates and frees a few objects an iteration costs ~12 instructions more each
+ *   iteration when that pool has fewer free blocks than the loop holds at once (it fills,
+ *   is unlinked, then is freed into and linked again). Adding "from itertools import
+ *   accumulate" took 15,000 instructions (0.9%) off a 3,000 iteration loop;
+ * - where that pool's arena lies: a free asks the radix tree whether the block is
+ *   pymalloc's (address_in_range), and the answer takes fewer instructions for a block
+ *   above the 1 MiB boundary its arena straddles than for one below it (the tree's
+ *   "tail < lo || (tail >= hi && hi != 0)"). An arena is wherever mmap put it, which is
+ *   not the same under QEMU as under callgrind: a few functions more in the template's
+ *   wire module put a loop's pool on the other side under QEMU only, and the loop counted
+ *   35,000 instructions (2.2%) more there than under callgrind; 30,000 pairs in a problem's
+ *   input did it under both.
+ *
+ * So arenas are allocated 1 MiB-aligned (aligned_arena_alloc, installed when the module
+ * loads, in the template): a free costs the same anywhere in them. And before the count,
+ * for each size class, every partly used pool and every empty pool of an arena from before
+ * that (one not aligned) is filled (the filler is never freed) until a block comes from an
+ * empty pool of an aligned arena: a pool that had no block in use (its header's count of
+ * used blocks is 1 with it: a block's offset in its pool says nothing, a partly used pool's
+ * first block can be free). That pool is then filled too and all its blocks but that one
+ * freed, highest address first: the count starts, in each class, from one pool with one
+ * block in use and every other block on its free list in address order, carved or not
+ * before (a reused pool keeps its old free list), whatever came before. The pools that
+ * were partly used are full: a free into one during the count links it first, as it would
+ * any full pool, but no longer depends on how full it was.
+ *
+ * The pool header is CPython's (3.8 to 3.13, unchanged), its geometry 64-bit CPython's
+ * (16 KiB pools, 16-byte size classes up to 512 bytes); it is only read when the object
+ * domain is pymalloc's own (no debug hooks, no tracemalloc, not PYTHONMALLOC=malloc), and
+ * each block's header is checked to name the block's size class before it is used. */
+#include <sys/mman.h>
+#if PY_VERSION_HEX >= 0x03080000 && PY_VERSION_HEX < 0x030E0000 && SIZEOF_VOID_P == 8 && !defined(Py_GIL_DISABLED)
 #define RS_POOL_SIZE ((uintptr_t)16 << 10)
-#define RS_POOL_OVERHEAD ((uintptr_t)48)
+#define RS_POOL_OVERHEAD ((size_t)48)
+#define RS_ARENA_ALIGN ((uintptr_t)1 << 20)  /* pymalloc's arena size (64-bit, 3.10+), the radix tree's unit */
+#define RS_FILL_MAX ((size_t)1 << 22)  /* blocks filled per class at most */
+struct rs_pool_header {  /* CPython's struct pool_header (Objects/obmalloc.c) */
+    union { void *padding; unsigned int count; } ref;  /* blocks in use */
+    void *freeblock;
+    struct rs_pool_header *nextpool, *prevpool;
+    unsigned int arenaindex, szidx, nextoffset, maxnextoffset;
+};
+#define RS_POOL_OF(p) ((const struct rs_pool_header *)((uintptr_t)(p) & ~(RS_POOL_SIZE - 1)))
+
+/* The arenas aligned_arena_alloc handed out and not yet back, by address (few: one per MiB of heap). */
+static uintptr_t *aligned_arenas;
+static size_t n_aligned_arenas, aligned_arenas_room;
+
+static void *aligned_arena_alloc(void *ctx, size_t size) {
+    (void)ctx;
+    if (size == 0 || size > RS_ARENA_ALIGN)
+        return NULL;  /* not pymalloc's arena: never asked for */
+    if (n_aligned_arenas == aligned_arenas_room) {
+        size_t room = aligned_arenas_room ? 2 * aligned_arenas_room : 64;
+        uintptr_t *grown = realloc(aligned_arenas, room * sizeof(*grown));
+        if (grown == NULL)
+            return NULL;
+        aligned_arenas = grown;
+        aligned_arenas_room = room;
+    }
+    char *raw = mmap(NULL, size + RS_ARENA_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) {  /* no room for the slack (the memory limit): an arena as CPython's own */
+        raw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return raw == MAP_FAILED ? NULL : raw;
+    }
+    uintptr_t start = ((uintptr_t)raw + RS_ARENA_ALIGN - 1) & ~(RS_ARENA_ALIGN - 1);
+    uintptr_t end = (uintptr_t)raw + size + RS_ARENA_ALIGN;
+    if (start > (uintptr_t)raw)
+        munmap(raw, start - (uintptr_t)raw);
+    if (end > start + size)
+        munmap((void *)(start + size), end - (start + size));
+    aligned_arenas[n_aligned_arenas++] = start;
+    return (void *)start;
+}
+
+static void aligned_arena_free(void *ctx, void *ptr, size_t size) {
+    (void)ctx;
+    for (size_t i = 0; i < n_aligned_arenas; i++)
+        if (aligned_arenas[i] == (uintptr_t)ptr) {
+            aligned_arenas[i] = aligned_arenas[--n_aligned_arenas];
+            break;
+        }
+    munmap(ptr, size);  /* as CPython's own: an arena from before as well */
+}
+
+/* whether PyObject_Malloc is pymalloc itself, nothing wrapped around it */
+static int object_domain_is_pymalloc(void) {
+    PyMemAllocatorEx obj, raw;
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &obj);
+    PyMem_GetAllocator(PYMEM_DOMAIN_RAW, &raw);
+    return obj.ctx == NULL && obj.malloc != raw.malloc;
+}
+
+static void align_arenas(void) {
+    if (!object_domain_is_pymalloc())
+        return;
+    PyObjectArenaAllocator arena = {NULL, aligned_arena_alloc, aligned_arena_free};
+    PyObject_SetArenaAllocator(&arena);
+}
+
+static int in_aligned_arena(const void *p) {
+    uintptr_t start = (uintptr_t)p & ~(RS_ARENA_ALIGN - 1);
+    for (size_t i = 0; i < n_aligned_arenas; i++)
+        if (aligned_arenas[i] == start)
+            return 1;
+    return 0;
+}
+
+/* The first block of an empty pool of an aligned arena for blocks of size, every partly
+ * used pool and every empty one of an older arena filled first; NULL if there is none. */
+static void *fresh_block(size_t size) {
+    for (size_t i = 0; i < RS_FILL_MAX; i++) {
+        void *p = PyObject_Malloc(size);
+        if (p == NULL)
+            return NULL;
+        const struct rs_pool_header *pool = RS_POOL_OF(p);
+        if (pool->szidx != size / 16 - 1)
+            return NULL;  /* not the geometry assumed: left as it is (and the filler) */
+        if (pool->ref.count == 1 && in_aligned_arena(p))
+            return p;
+    }
+    return NULL;
+}
+
+static int by_address(const void *a, const void *b) {
+    uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+    return (x > y) - (x < y);
+}
+
 static void fresh_pools(void) {
+    if (!object_domain_is_pymalloc())
+        return;
+    /* the older arenas' empty pools filled with the largest blocks, the fewest */
+    void *p = fresh_block(512);
+    if (p == NULL)
+        return;
+    PyObject_Free(p);
+    void *blocks[(RS_POOL_SIZE - RS_POOL_OVERHEAD) / 16];
     for (size_t size = 16; size <= 512; size += 16) {
-        size_t most = (size_t)(RS_POOL_SIZE / size) + 1;
-        for (size_t i = 0; i < most; i++) {
-            void *p = PyObject_Malloc(size);
+        size_t capacity = (RS_POOL_SIZE - RS_POOL_OVERHEAD) / size;
+        void *first = fresh_block(size);  /* kept, never freed */
+        if (first == NULL)
+            return;
+        size_t n = 0;
+        while (n < capacity - 1) {
+            p = PyObject_Malloc(size);
             if (p == NULL)
-                return;
-            if (((uintptr_t)p & (RS_POOL_SIZE - 1)) == RS_POOL_OVERHEAD) {  /* a fresh pool's first block */
+                break;
+            if (RS_POOL_OF(p) != RS_POOL_OF(first)) {  /* not the geometry assumed */
                 PyObject_Free(p);
                 break;
             }
+            blocks[n++] = p;
         }
+        /* the free list is last in, first out: freed highest first, handed out lowest first */
+        qsort(blocks, n, sizeof(blocks[0]), by_address);
+        while (n > 0)
+            PyObject_Free(blocks[--n]);
     }
 }
+#else
+static void align_arenas(void) {}
+static void fresh_pools(void) {}
+#endif
 
+/* Open (on = 1) or close (on = 0) the count. */
 static void count_switch(int metered, int on) {
     if (metered == METER_CALLGRIND)
         CALLGRIND_TOGGLE_COLLECT;
@@ -1380,5 +1522,6 @@ PyMODINIT_FUNC PyInit__rsmeter(void) {
         Py_DECREF(m);
         return NULL;
     }
+    align_arenas();  /* every arena from here on (see fresh_pools) */
     return m;
 }
