@@ -4,9 +4,9 @@
 count: hardware counters when the host has them, else QEMU user mode with the counting
 plugin when ``qemu-user`` runs here, else callgrind; the choice and why are logged. (The
 Docker backend counts inside its image: ``auto`` is QEMU there, which the image carries.)
-The resolved name, the sandbox image and the hash seed make the *environment tag*:
-result-cache keys, tasks and worker info carry it, so counts of different meters (or
-images, or seeds) are never reused for one another, and a worker refuses a task tagged for
+The resolved name, the sandbox image, the hash seed and the harness's version make the
+*environment tag*: result-cache keys, tasks and worker info carry it, so counts of
+different meters (or images, seeds, harness versions) are never reused for one another, and a worker refuses a task tagged for
 another environment instead of measuring it with the wrong meter.
 """
 
@@ -22,7 +22,7 @@ from .hardware import probe
 from .native import build_extension, build_plugin
 from .qemu import probe_qemu
 
-__all__ = ["resolve_backend", "environment_tag", "choose_auto"]
+__all__ = ["resolve_backend", "environment_tag", "choose_auto", "harness_version"]
 
 log = logging.getLogger(__name__)
 
@@ -72,4 +72,25 @@ def environment_tag(settings: Settings, meter: str | None = None) -> str:
     sandbox = settings.sandbox
     image = sandbox.docker_image if sandbox.backend == "docker" else f"embedded:{sandbox.python}"
     used = meter if meter and meter != "none" else resolve_backend(settings)
-    return f"{used}|{image}|seed={settings.meter.hash_seed}"
+    return f"{used}|{image}|seed={settings.meter.hash_seed}|harness={harness_version()}"
+
+
+#: the sources a count depends on besides the code: what runs in the sandbox around it
+_COUNTED_SOURCES = ("sandbox/harness.py", "sandbox/runner.py", "sandbox/policy.py", "sandbox/wire.py",
+                    "sandbox/protocol.py", "meter/_rsmeter.c", "meter/_rsqemu.c", "meter/_rsmarker.h",
+                    "meter/_rsseccomp.h")
+
+
+@functools.lru_cache(maxsize=1)
+def harness_version() -> str:
+    """A digest of the harness and the meter's native code. A change there can move counts
+    (the allocator state a count starts from moved a loop's by 2.2%), so counts cached by
+    another version are never reused beside this one's, and workers of another version
+    refuse this one's tasks. (A Docker image tag such as ``latest`` says nothing of it.)"""
+    import hashlib
+
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for name in _COUNTED_SOURCES:
+        digest.update(name.encode() + b"\0" + (root / name).read_bytes())
+    return digest.hexdigest()[:12]

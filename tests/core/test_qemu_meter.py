@@ -101,3 +101,19 @@ def test_cache_and_results_carry_the_resolved_meter(qemu_scorer: Scorer) -> None
     assert environment_tag(qemu_scorer.settings, qemu_scorer.meter_name).startswith("qemu|")
     m = qemu_scorer.evaluate(PROBLEM, HONEST_LOOP)
     assert m.verdict is Verdict.passed and m.meter == "qemu"
+
+
+def test_the_environment_tag_carries_the_harness_version(qemu_scorer: Scorer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A change to the harness or the meter's native code can move counts (where the
+    # allocator's arenas lay moved a loop's by 2.2%): counts cached by another version
+    # must not be reused beside this one's, and a Docker image tag says nothing of it.
+    from reward_service.meter import identity
+
+    tag = identity.environment_tag(qemu_scorer.settings, qemu_scorer.meter_name)
+    assert tag.endswith(f"|harness={identity.harness_version()}")
+    identity.harness_version.cache_clear()
+    monkeypatch.setattr(identity, "_COUNTED_SOURCES", identity._COUNTED_SOURCES[:-1])
+    try:
+        assert identity.environment_tag(qemu_scorer.settings, qemu_scorer.meter_name) != tag
+    finally:
+        identity.harness_version.cache_clear()
