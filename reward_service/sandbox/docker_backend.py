@@ -36,12 +36,12 @@ from ..errors import SandboxError
 from ..meter.base import Meter
 from ..meter.callgrind import CallgrindMeter
 from ..meter.qemu import QemuMeter
-from ..settings import Settings
+from ..settings import SandboxSettings, Settings
 from .base import RunOutcome, RunSpec
 from .embedded import WARMUP
 from .zygote import Channel, PooledSandbox, Zygote, ZygotePool, slot_uid, zygote_environment
 
-__all__ = ["DockerSandbox", "ContainerCallgrindMeter", "container_qemu_meter", "SANDBOX_LABEL"]
+__all__ = ["DockerSandbox", "ContainerCallgrindMeter", "container_qemu_meter", "SANDBOX_LABEL", "memory_fits"]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,15 @@ class ContainerCallgrindMeter(CallgrindMeter):
 def container_qemu_meter() -> QemuMeter:
     """QEMU and its counting plugin inside the sandbox image (``/opt/rs/_rsqemu.so``)."""
     return QemuMeter(None, f"/usr/bin/qemu-{os.uname().machine}")
+
+
+def memory_fits(sandbox: SandboxSettings, memory_mb: int) -> bool:
+    """Whether a container holds a run of ``memory_mb`` at its limits: its memory, its scratch
+    files, its result frame as the zygote buffers it, and the zygote decoding the outputs
+    (after the run is gone: ``protocol.MAX_OUTPUT_ITEMS`` values, ``ZYGOTE_RESERVE_MB``)."""
+    during = memory_mb + sandbox.scratch_mb + (sandbox.max_output_bytes >> 20) + BASE_RESERVE_MB
+    after = ZYGOTE_RESERVE_MB + 2 * (sandbox.max_output_bytes >> 20) + BASE_RESERVE_MB
+    return max(during, after) <= sandbox.docker_memory_mb
 
 
 def _attach(client: Any, container_id: str) -> socket.socket:
@@ -295,13 +304,8 @@ class DockerSandbox(PooledSandbox):
         return self.settings.sandbox.docker_memory_mb + (METER_RESERVE_MB if metered else 0)
 
     def fits(self, spec: RunSpec) -> bool:
-        """Whether a container holds the run at its limits: its memory, its scratch files, its
-        result frame as the zygote buffers it, and the zygote decoding the outputs (after the
-        run is gone: ``protocol.MAX_OUTPUT_ITEMS`` values, ``ZYGOTE_RESERVE_MB``)."""
-        sb = self.settings.sandbox
-        during = spec.memory_mb + sb.scratch_mb + (sb.max_output_bytes >> 20) + BASE_RESERVE_MB
-        after = ZYGOTE_RESERVE_MB + 2 * (sb.max_output_bytes >> 20) + BASE_RESERVE_MB
-        return max(during, after) <= sb.docker_memory_mb
+        """Whether a container holds the run at its limits (:func:`memory_fits`)."""
+        return memory_fits(self.settings.sandbox, spec.memory_mb)
 
     # ------------------------------------------------------------------ interface
     def run_untrusted(self, spec: RunSpec) -> RunOutcome:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from ...errors import InvalidProblem
 from ...problem import Problem
+from ...sandbox.factory import check_problem_fits
 from ..runtime import Runtime, get_runtime
 from .auth import require_token
 from .errors_doc import errors
@@ -30,6 +31,8 @@ def list_problems(runtime: Runtime = Depends(get_runtime)) -> ProblemImportResul
 def import_problems(body: ProblemImport, runtime: Runtime = Depends(get_runtime)) -> ProblemImportResult:
     """Bulk import: register every problem in the body (replacing problems with the same id)."""
     out: list[ProblemInfo] = []
+    for problem in body.problems:  # all checked first: none is registered when one does not fit
+        check_problem_fits(runtime.backend.settings, problem)
     for problem in body.problems:
         version, created = runtime.backend.problems.put(problem)
         out.append(ProblemInfo(id=problem.id, version=version, created=created))
@@ -43,6 +46,7 @@ def put_problem(
     """Register or replace a problem. A changed problem gets a new version (201 when the id is new)."""
     if problem.id != problem_id:
         raise InvalidProblem(f"body id {problem.id!r} differs from the path's {problem_id!r}")
+    check_problem_fits(runtime.backend.settings, problem)
     version, created = runtime.backend.problems.put(problem)
     response.status_code = 201 if created else 200
     return ProblemInfo(id=problem.id, version=version, created=created)

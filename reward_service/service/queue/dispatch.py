@@ -21,6 +21,7 @@ from ...meter.identity import environment_tag, resolve_backend
 from ...pipeline import GroupOut, Plan, assemble, plan_groups
 from ...problem import Problem
 from ...results import Measurement
+from ...sandbox.factory import check_problem_fits
 from ...settings import Settings
 from .. import metrics
 from ..backend import Backend
@@ -70,6 +71,7 @@ class Dispatcher:
         for gi, group in enumerate(request.groups):
             if group.problem is not None:
                 problem = group.problem
+                check_problem_fits(self.settings, problem)
                 self.backend.problems.put_inline(problem)
             else:
                 problem_id = group.problem_id or ""
