@@ -32,16 +32,17 @@ import threading
 import time
 from typing import Any
 
+from ..capacity import METER_RESERVE_MB, memory_fits
 from ..errors import SandboxError
 from ..meter.base import Meter
 from ..meter.callgrind import CallgrindMeter
 from ..meter.qemu import QemuMeter
-from ..settings import SandboxSettings, Settings
+from ..settings import Settings
 from .base import RunOutcome, RunSpec
 from .embedded import WARMUP
 from .zygote import Channel, PooledSandbox, Zygote, ZygotePool, slot_uid, zygote_environment
 
-__all__ = ["DockerSandbox", "ContainerCallgrindMeter", "container_qemu_meter", "SANDBOX_LABEL", "memory_fits"]
+__all__ = ["DockerSandbox", "ContainerCallgrindMeter", "container_qemu_meter", "SANDBOX_LABEL"]
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,6 @@ _BASE_UID = 10001  # slot uids: 10001 + slot (plain), 10101 + slot (metering)
 _VALGRIND = "/usr/bin/valgrind"  # inside the image
 _PYTHON = "/usr/bin/python3"
 _MUX = struct.Struct(">BxxxI")  # docker attach stream header: stream type, payload size
-#: a container's memory beyond its run's and the zygote's: Python processes, the relay, the template
-BASE_RESERVE_MB = 256
-#: the zygote decoding a run's outputs (``protocol.MAX_OUTPUT_ITEMS`` values decoded twice, ~1.5 GB measured)
-ZYGOTE_RESERVE_MB = 1800
-#: what a metered container has more: valgrind's or QEMU's own memory beside the run's
-METER_RESERVE_MB = 2048
 
 
 class ContainerCallgrindMeter(CallgrindMeter):
@@ -69,15 +64,6 @@ class ContainerCallgrindMeter(CallgrindMeter):
 def container_qemu_meter() -> QemuMeter:
     """QEMU and its counting plugin inside the sandbox image (``/opt/rs/_rsqemu.so``)."""
     return QemuMeter(None, f"/usr/bin/qemu-{os.uname().machine}")
-
-
-def memory_fits(sandbox: SandboxSettings, memory_mb: int) -> bool:
-    """Whether a container holds a run of ``memory_mb`` at its limits: its memory, its scratch
-    files, its result frame as the zygote buffers it, and the zygote decoding the outputs
-    (after the run is gone: ``protocol.MAX_OUTPUT_ITEMS`` values, ``ZYGOTE_RESERVE_MB``)."""
-    during = memory_mb + sandbox.scratch_mb + (sandbox.max_output_bytes >> 20) + BASE_RESERVE_MB
-    after = ZYGOTE_RESERVE_MB + 2 * (sandbox.max_output_bytes >> 20) + BASE_RESERVE_MB
-    return max(during, after) <= sandbox.docker_memory_mb
 
 
 def _attach(client: Any, container_id: str) -> socket.socket:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InvalidProblem, MeterUnavailable
+from ..errors import MeterUnavailable
 from ..meter import CallgrindMeter, HardwareMeter, Meter, QemuMeter, build_extension, build_plugin, probe_qemu
 from ..meter.identity import resolve_backend
-from ..problem import Problem
 from ..settings import Settings
 from .base import Sandbox
 
-__all__ = ["make_meter", "make_sandbox", "check_problem_fits"]
+__all__ = ["make_meter", "make_sandbox"]
 
 
 def make_meter(settings: Settings) -> tuple[Meter, Any]:
@@ -52,16 +51,3 @@ def make_sandbox(settings: Settings) -> Sandbox:
 
     return EmbeddedSandbox(settings.sandbox, meter, extension, hash_seed=settings.meter.hash_seed)
 
-
-def check_problem_fits(settings: Settings, problem: Problem) -> None:
-    """Raise InvalidProblem when this deployment's sandbox cannot run ``problem`` at its limits
-    (a Docker container smaller than its ``limits.memory_mb`` needs): refused when it is
-    registered or sent, not a null for every response it is scored on."""
-    if settings.sandbox.backend != "docker":
-        return
-    from .docker_backend import memory_fits
-
-    if not memory_fits(settings.sandbox, problem.limits.memory_mb):
-        raise InvalidProblem(f"problem {problem.id!r}: limits.memory_mb={problem.limits.memory_mb} does not fit this "
-                             f"deployment's sandbox containers (sandbox.docker_memory_mb="
-                             f"{settings.sandbox.docker_memory_mb}, with scratch, output and the zygote's share)")

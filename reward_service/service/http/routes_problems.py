@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Response
 
+from ...capacity import check_problem_fits
 from ...errors import InvalidProblem
 from ...problem import Problem
-from ...sandbox.factory import check_problem_fits
 from ..runtime import Runtime, get_runtime
 from .auth import require_token
 from .errors_doc import errors

@@ -16,12 +16,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from ...capacity import check_problem_fits
 from ...errors import DeadlineExceeded, InvalidInput, LimitExceeded, Overloaded, Unavailable
 from ...meter.identity import environment_tag, resolve_backend
 from ...pipeline import GroupOut, Plan, assemble, plan_groups
 from ...problem import Problem
 from ...results import Measurement
-from ...sandbox.factory import check_problem_fits
 from ...settings import Settings
 from .. import metrics
 from ..backend import Backend
