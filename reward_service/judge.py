@@ -61,6 +61,13 @@ def failure(outcome: RunOutcome, what: str) -> Measurement:
     return Measurement(verdict=Verdict.runtime_error, diagnostic=d)
 
 
+def _perf_failure(outcome: RunOutcome, j: int, what: str) -> Measurement:
+    """:func:`failure` of a run on performance input ``j`` (no test index: the run's own)."""
+    failed = failure(outcome, what)
+    failed.diagnostic.perf_input_index, failed.diagnostic.test_index = j, None
+    return failed
+
+
 def _digests_to(full: Any, digest: Any) -> bool:
     """True when the full output (tagged JSON) has exactly the given digest.
 
@@ -124,10 +131,7 @@ class Judge:
             if run.status is not RunStatus.ok:
                 if run.status is not RunStatus.error:  # a limit or a crash: does the reference fit under the meter?
                     self.expected.check_meterable(problem, j)
-                failed = failure(run, "performance inputs")
-                failed.diagnostic.perf_input_index = j
-                failed.diagnostic.test_index = None
-                return failed
+                return _perf_failure(run, j, "performance inputs")
             if run.leftovers:
                 return _leftovers(perf_input_index=j)
             if problem.performance and problem.performance.count and not expected.perf:
@@ -225,9 +229,7 @@ class Judge:
         past the wire's sizes, canonical sets and dicts)."""
         plain = self.sandbox.run_untrusted(dataclasses.replace(spec, measure=False))
         if plain.status is not RunStatus.ok:
-            failed = failure(plain, "performance inputs (unmetered)")
-            failed.diagnostic.perf_input_index, failed.diagnostic.test_index = j, None
-            return failed
+            return _perf_failure(plain, j, "performance inputs (unmetered)")
         if plain.leftovers:
             return _leftovers(perf_input_index=j)
         if plain.outputs != metered.outputs:

@@ -666,8 +666,9 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
         "id": req.get("id"), "pid": pid, "wall_s": time.monotonic() - started, "armed": bool(armed),
         "cpu_s": utime + stime, "max_rss_kb": maxrss, "limit": limit, "leftovers": leftovers,
     }
-    if oom_before >= 0 and _oom_kills() > oom_before:  # the run, or a process it left, hit the container's memory
-        report["oom_kills"] = _oom_kills() - oom_before
+    oom_kills = _oom_kills() - oom_before if oom_before >= 0 else 0
+    if oom_kills > 0:  # the run, or a process it left, hit the container's memory
+        report["oom_kills"] = oom_kills
     if os.WIFSIGNALED(status):
         report["signal"] = os.WTERMSIG(status)
     else:

@@ -78,8 +78,10 @@ class Bag:
 _BIG_INT_BITS = 13_000  # about 3,900 decimal digits: below int_max_str_digits (4,300)
 
 
-def _sha256_hex(text: str) -> bool:
-    return len(text) == 64 and not text.strip("0123456789abcdef")
+def _is_digest_body(body: Any) -> bool:
+    """A digest's ``[sha256 hex, size]`` as the wire carries it (from an untrusted side too)."""
+    return (type(body) is list and len(body) == 2 and type(body[0]) is str and len(body[0]) == 64
+            and not body[0].strip("0123456789abcdef") and type(body[1]) is int and body[1] >= 0)
 
 
 def decode_safe(data: Any, depth: int = 0) -> Any:
@@ -117,9 +119,7 @@ def decode_safe(data: Any, depth: int = 0) -> Any:
             return Bag("dict", pairs)
         if isinstance(body, (list, dict)) and tag != "__digest__":
             raise ValueError(f"malformed {tag} on the wire")
-        if tag == "__digest__" and (not isinstance(body, list) or len(body) != 2 or type(body[0]) is not str
-                                    or not _sha256_hex(body[0]) or type(body[1]) is not int
-                                    or body[1] < 0):
+        if tag == "__digest__" and not _is_digest_body(body):
             raise ValueError("malformed digest on the wire")
         return decode({tag: body})
     return decode(data)
@@ -144,8 +144,7 @@ def _tagged(pairs: list[tuple[str, Any]]) -> Any:
                 raise ValueError("malformed complex on the wire")
             return complex(body[0], body[1])
         if tag == "__digest__":
-            if len(body) != 2 or type(body[0]) is not str or not _sha256_hex(body[0]) or type(body[1]) is not int \
-                    or body[1] < 0:
+            if not _is_digest_body(body):
                 raise ValueError("malformed digest on the wire")
             return Digest(body[0], body[1])
     elif type(body) is str and tag in ("__bytes__", "__float__", "__int__"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import marshal
 import time
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,14 @@ from reward_service.sandbox.protocol import Reader
 from reward_service.scoring import Scorer
 from reward_service.verdict import Verdict
 
-from .test_hostile import evaluate
+from .test_hostile import PROBLEM, REFERENCE, evaluate
+
+
+def checker_problem(pid: str, **extra: Any) -> Problem:
+    """The hostile suite's problem, judged by a checker: the candidate's outputs travel in full."""
+    checker = "def check(inp, expected, actual):\n    return expected == actual\n"
+    return Problem(id=pid, entry_point="f", reference=REFERENCE, tests=PROBLEM.tests,
+                   comparison={"mode": "checker", "checker": checker}, **extra)
 
 # A count planted where the meter writes, a result frame forged on every descriptor (the
 # right answer: computed honestly, at full cost), then the run ends before the native tail,
@@ -226,12 +234,8 @@ def test_outputs_that_escape_past_any_report_are_the_candidates_output_limit(sco
     # A checker needs outputs in full (no digest). 45 MB of "\x01" is a 45 MB result frame,
     # but 270 MB of JSON in the zygote's report: past what the host reads, a SandboxError
     # (reward null, and retried) instead of the candidate's failure.
-    from .test_hostile import PROBLEM, REFERENCE
-
-    checker = "def check(inp, expected, actual):\n    return expected == actual\n"
-    problem = Problem(id="redteam/checker-escapes", entry_point="f", reference=REFERENCE, tests=PROBLEM.tests,
-                      comparison={"mode": "checker", "checker": checker}, performance=PROBLEM.performance,
-                      limits={"time_s": 5, "perf_time_s": 30, "memory_mb": 256})
+    problem = checker_problem("redteam/checker-escapes", performance=PROBLEM.performance,
+                              limits={"time_s": 5, "perf_time_s": 30, "memory_mb": 256})
     code = """
 def f(n):
     if n >= 3000:
@@ -247,11 +251,7 @@ def test_an_output_too_large_for_the_checkers_run_is_the_candidates_failure(scor
     # 40 MB of quotes on one test: JSON-escaped into the checker's source, then again into
     # its request (8 bytes a quote), 320 MB: more than a zygote reads. The zygote died on it,
     # twice: a SandboxError (reward null) for a wrong answer.
-    from .test_hostile import PROBLEM, REFERENCE
-
-    checker = "def check(inp, expected, actual):\n    return expected == actual\n"
-    problem = Problem(id="redteam/checker-quotes", entry_point="f", reference=REFERENCE, tests=PROBLEM.tests,
-                      comparison={"mode": "checker", "checker": checker}, limits={"time_s": 5, "memory_mb": 256})
+    problem = checker_problem("redteam/checker-quotes", limits={"time_s": 5, "memory_mb": 256})
     code = """
 def f(n):
     if n == 1000:
@@ -509,11 +509,7 @@ def test_outputs_that_decode_to_far_more_than_they_weigh_are_the_candidates_outp
     # ``[[]] * n`` is n pointers in the run and 3 bytes of JSON a list, but ~64 bytes a list
     # decoded in the zygote, twice over: 11 million, for a checker (outputs in full), held
     # ~1.5 GB of a container whose memory was then the zygote's and the run's (a reward null).
-    from .test_hostile import PROBLEM, REFERENCE
-
-    checker = "def check(inp, expected, actual):\n    return expected == actual\n"
-    problem = Problem(id="redteam/checker-lists", entry_point="f", reference=REFERENCE, tests=PROBLEM.tests,
-                      comparison={"mode": "checker", "checker": checker}, limits={"time_s": 40, "memory_mb": 1024})
+    problem = checker_problem("redteam/checker-lists", limits={"time_s": 40, "memory_mb": 1024})
     code = """
 def f(n):
     if n == 1000:
