@@ -11,8 +11,9 @@ hands each run its request as a marshal file. Each child is a fresh fork of a te
 that is in the same state for every run, so nothing a candidate computes (``lru_cache``,
 globals, files, processes) reaches the next run: the template refuses the run any new
 process (seccomp, in ``_rsmeter.run``) and kills any it finds anyway; the zygote wipes the
-scratch directory (the only writable place: it checks so at start) after each run, and
-reports itself *dirty*, to be replaced, when it cannot.
+scratch directory (the only writable place: it checks so at start) after each run, sets the
+pid and inode numbers the next run will see to the same place (``_Counters``), and reports
+itself *dirty*, to be replaced, when it cannot.
 
 A child reports only the candidate's *outputs* (see ``protocol.py``): expected outputs
 never enter the sandbox; the host compares. The template tells the zygote, through a pipe
@@ -208,6 +209,95 @@ def _oom_kills() -> int:
         except (OSError, ValueError, IndexError):
             continue
     return -1
+
+
+# ---------------------------------------------------------------- counters a run moves
+#: pids one run may take in the sandbox's PID namespace: the run itself, the zygote's
+#: compiler (for a long source), the meter's own threads, and a few threads of the candidate's
+PID_BUDGET = 8
+#: inodes one run may take in the scratch file system: the request, the run's stdout, the
+#: count directory and its file, the zygote's probes, and a few files of the candidate's
+INODE_BUDGET = 16
+
+
+class _Counters:
+    """Two numbers the kernel hands out in order and never winds back, set after every run
+    to where the run's budget takes them, whatever the run did.
+
+    A run's pid is the last pid taken in the sandbox plus one, and a file's inode number the
+    last inode number of the scratch file system plus one. A run that started n threads or
+    made n files moved every later run's numbers by n: a channel of 15 to 20 bits a run,
+    without noise, from a candidate to the next one in this zygote (an answer computed by one
+    and read by the next, whose count then never paid for it). After each run the zygote
+    takes what the run left of its budgets (threads it starts and joins, files it makes and
+    unlinks), so every run takes exactly ``PID_BUDGET`` pids and ``INODE_BUDGET`` inodes and
+    the next one sees the same numbers whatever came before. A run past a budget leaves the
+    zygote dirty: it is replaced, and the next run starts in a fresh sandbox, where the
+    numbers start over (what that tells the next run: one bit, that its zygote is new).
+    """
+
+    def __init__(self) -> None:
+        self.pid = self._last_pid()
+        self.inode = self._new_inode()
+        self.taken = self.inode, self.pid
+
+    @staticmethod
+    def _last_pid() -> int:
+        """The last pid taken in this PID namespace (-1: unknown)."""
+        try:
+            return int(read_file("/proc/loadavg").split()[-1])
+        except (OSError, ValueError, IndexError):
+            return -1
+
+    @staticmethod
+    def _new_inode() -> int:
+        """Takes one inode number of the scratch file system, and says which."""
+        path = os.path.join(SCRATCH, ".rs-inode")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            return os.fstat(fd).st_ino
+        finally:
+            os.close(fd)
+            os.unlink(path)
+
+    def within_budget(self) -> bool:
+        """After a run and the scratch directory's wipe: whether the run kept to both budgets."""
+        try:
+            self.taken = self._new_inode(), self._last_pid()
+        except OSError:
+            return False
+        inode, pid = self.taken
+        pids_kept = self.pid < 0 or self.pid <= pid <= self.pid + PID_BUDGET
+        return self.inode < inode <= self.inode + INODE_BUDGET and pids_kept
+
+    def take_the_rest(self) -> None:
+        """Takes what the run left of its budgets (after its report is sent: off the run's path).
+        A zygote that cannot ends: the host replaces it."""
+        import _thread
+
+        inode, pid = self.taken
+        while inode < self.inode + INODE_BUDGET:
+            inode = self._new_inode()
+        self.inode = inode
+        if pid < 0:
+            return
+        for _ in range(self.pid + PID_BUDGET - pid):  # a thread takes one pid
+            done = _thread.allocate_lock()
+            done.acquire()
+            _thread.start_new_thread(done.release, ())
+            done.acquire()
+        self.pid += PID_BUDGET
+        if self._last_pid() != self.pid:
+            raise RuntimeError(f"the pids taken do not add up ({self._last_pid()}, not {self.pid})")
+
+
+#: set by the zygote in an isolated sandbox (its own PID namespace and scratch file system)
+_COUNTERS: _Counters | None = None
+
+
+def _clean_up() -> bool:
+    """After a run: the scratch directory emptied and the counters a run moves set back."""
+    return _wipe(SCRATCH) and (_COUNTERS is None or _COUNTERS.within_budget())
 
 
 def _child(result_w: int, arm: tuple[int, int], ready_w: int | None, go_r: int | None) -> None:
@@ -478,6 +568,9 @@ def serve(ctl_in: int, ctl_out: int) -> None:
     for fd in (trig_r, resp_w, result_w):
         os.close(fd)
     read_exact(resp_r, STATUS.size)  # the template is warm (its scratch files are gone)
+    global _COUNTERS
+    if _PIDNS:
+        _COUNTERS = _Counters()
     write_frame(ctl_out, {"hello": True, "pid": template_proc.pid, "zygote_pid": os.getpid(), "mode": MODE})
     while True:
         try:
@@ -486,7 +579,12 @@ def serve(ctl_in: int, ctl_out: int) -> None:
             break
         if req.get("op") == "exit":
             break
-        write_report(ctl_out, run_once(req, trig_w, resp_r, result_r))
+        report = run_once(req, trig_w, resp_r, result_r)
+        dirty = bool(report.get("dirty"))
+        write_report(ctl_out, report)
+        del report
+        if _COUNTERS is not None and not dirty:  # a dirty zygote is replaced before its next run
+            _COUNTERS.take_the_rest()
     os.close(trig_w)
     template_proc.wait()
 
@@ -621,7 +719,7 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
             "result": {"problem_error": f"the run's inputs do not fit its scratch directory ({exc.strerror})",
                        "part": "inputs", "index": None},
         }
-        if not _wipe(SCRATCH):
+        if not _clean_up():
             refused["dirty"] = True
         return refused
     oom_before = _oom_kills()
@@ -707,7 +805,7 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
             report["stdout_tail"] = fh.read(2000).decode("utf-8", "replace")
     except OSError:
         report["stdout_tail"] = ""
-    if not _wipe(SCRATCH):
+    if not _clean_up():
         report["dirty"] = True  # the host replaces this zygote before its next run
     return report
 

@@ -12,7 +12,8 @@ problem's trusted code (setup, an input's expression, the generator, the encoder
 before arming raises ProblemCodeError (the problem is invalid; tried once more first, in
 ``PooledSandbox.run_untrusted``). Everything that
 happens after arming is the candidate's: a missing or corrupt result, a missing count.
-A zygote that reports itself dirty (it could not empty its scratch directory) is replaced
+A zygote that reports itself dirty (it could not empty its scratch directory, or a run took
+more pids or inodes than its budget: ``harness._Counters``) is replaced
 before its next run.
 """
 

@@ -539,3 +539,55 @@ def test_without_reference_outputs_the_metered_run_must_give_what_an_unmetered_o
     m = scorer.evaluate(problem, code)
     assert m.verdict is Verdict.wrong_answer, (m.verdict, m.instructions, m.diagnostic)
     assert "unmetered" in m.diagnostic.message and m.diagnostic.perf_input_index == 0
+
+
+# Numbers the kernel hands out in order and never winds back: a run's pid and the inode
+# numbers of its files were the last ones taken in the sandbox plus one, so a run that
+# started n threads, or made n files, told the next run in its zygote n (some 20 bits a run,
+# without noise: an answer one candidate computed, read by the next, whose count then never
+# paid for it). Every run now takes the same pids and inodes, or its zygote is replaced.
+NUMBERS = """
+import os
+def f(n):
+    fd = os.open("probe", os.O_WRONLY | os.O_CREAT, 0o600)
+    numbers = [os.getpid(), os.fstat(1).st_ino, os.fstat(fd).st_ino]
+    os.close(fd)
+    return numbers
+"""
+MOVE_NUMBERS = """
+import os, threading
+def f(n):
+    for i in range(n):
+        thread = threading.Thread(target=int)
+        thread.start()
+        thread.join()
+        os.close(os.open("f%d" % i, os.O_WRONLY | os.O_CREAT, 0o600))
+    return n
+"""
+
+
+def _numbers_after(scorer: Scorer, code: str, n: int, measure: bool) -> list[int]:
+    from reward_service.problem import EntryPoint
+    from reward_service.sandbox.base import RunSpec, RunStatus
+
+    outputs = []
+    for source, arg in ((code, n), (NUMBERS, 0)):  # the pool hands the last zygote back first
+        spec = RunSpec(code=source, entry=EntryPoint(function="f"), inputs=[{"args": [arg]}], measure=measure, cpu_s=20)
+        outcome = scorer.sandbox.run_untrusted(spec)
+        assert outcome.status is RunStatus.ok, (outcome.status, outcome.message)
+        outputs = outcome.outputs
+    return list(outputs[0])
+
+
+@pytest.mark.parametrize("measure", [False, True], ids=["tests", "metered"])
+def test_threads_and_files_of_one_run_do_not_move_the_next_runs_pid_or_inode_numbers(
+        scorer: Scorer, measure: bool) -> None:
+    first = _numbers_after(scorer, NUMBERS, 0, measure)
+    second = _numbers_after(scorer, NUMBERS, 0, measure)
+    step = [b - a for a, b in zip(first, second, strict=True)]
+    assert all(s > 0 for s in step), (first, second)
+    # a few threads and files: within the run's budgets, whose rest the zygote takes after it
+    assert _numbers_after(scorer, MOVE_NUMBERS, 3, measure) == [b + s for b, s in zip(second, step, strict=True)]
+    # many: the zygote is replaced, and the next run sees a fresh sandbox's numbers, whatever n was
+    fresh = _numbers_after(scorer, MOVE_NUMBERS, 40, measure)
+    assert _numbers_after(scorer, MOVE_NUMBERS, 70, measure) == fresh
