@@ -3,16 +3,20 @@
 Which block counts
 ------------------
 1. Fenced blocks (three or more backticks or tildes, closed by the same fence) whose info
-   string's language is ``python``, ``py`` or ``python3`` (any case; a ``:file.py``, ``{...}``
-   or ``.version`` suffix is ignored, as in ```` ```python:solution.py ````) are candidates. When the response
-   has none of those, untagged fenced blocks are. Blocks tagged with another language never
-   count. No candidate block is a ``format_error`` (reward -1.5); an unclosed fence is not a block.
-   A fence indented by up to three spaces (a block in a list item) has that indentation
+   string's language is ``python``, ``py``, ``python3`` or ``py3`` (any case; a ``:file.py``,
+   ``{...}`` or ``.version`` suffix is ignored, as in ```` ```python:solution.py ````) are
+   candidates, and so are untagged fenced blocks (after the python ones: below). Blocks
+   tagged with another language never count. No candidate block is a ``format_error``
+   (reward -1.5); an unclosed fence is not a block. A fence may be indented (a block in a
+   list item, at any depth: ``1. ...`` then a fence four spaces in): that indentation is
    removed from its lines, as CommonMark does; lines end at ``\n``, ``\r\n`` or ``\r`` only
    (as Python reads source), never at the other characters :meth:`str.splitlines` breaks at.
-2. Of the candidates, the **last** one that defines the entry point counts (models show
-   examples first and answer last). When none defines it, the last candidate counts, and
-   scoring gives ``no_entity``.
+2. The **last** block that defines the entry point counts (models show examples first and
+   answer last), looked for in this order: python blocks that define it (``def``, ``class``,
+   an assignment), untagged blocks that do, then blocks that only import it (a usage block's
+   ``from solution import f`` defines nothing of its own). When none defines it, the last
+   python block (or, without one, the last untagged block) counts, and scoring gives
+   ``no_entity``.
 
 Where a syntax error falls
 --------------------------
@@ -33,8 +37,8 @@ from .verdict import Verdict
 
 __all__ = ["parse_code", "Extraction", "extract_code", "find_blocks", "defines_entry", "normalize", "code_digest", "triage"]
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
-_PY_TAGS = {"python", "py", "python3"}
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
+_PY_TAGS = {"python", "py", "python3", "py3"}
 _LANG = re.compile(r"\{?\.?([A-Za-z0-9_+#-]*)")
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -71,7 +75,7 @@ def find_blocks(text: str) -> list[Block]:
             i += 1
             continue
         fence = m.group("fence")
-        indent = len(m.group("indent"))
+        indent = m.group("indent")
         body: list[str] = []
         j = i + 1
         closed = False
@@ -80,14 +84,25 @@ def find_blocks(text: str) -> list[Block]:
             if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
                 closed = True
                 break
-            line = lines[j]
-            body.append(line[min(indent, len(line) - len(line.lstrip(" "))):])
+            body.append(_dedent(lines[j], indent))
             j += 1
         if not closed:
             break
         blocks.append(Block(info=m.group("info").strip(), code="\n".join(body) + "\n"))
         i = j + 1
     return blocks
+
+
+def _dedent(line: str, indent: str) -> str:
+    """A block's line without its fence's indentation: the same text, or as much of its
+    leading whitespace as that indentation's width (a tab counts to the next multiple of 4)."""
+    if line.startswith(indent):
+        return line[len(indent):]
+    width = len(indent.expandtabs(4))
+    cut = 0
+    while cut < len(line) and line[cut] in " \t" and len(line[:cut + 1].expandtabs(4)) <= width:
+        cut += 1
+    return line[cut:]
 
 
 def parse_code(code: str) -> ast.Module | None:
@@ -134,21 +149,22 @@ def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
     return out
 
 
-def _binds(node: ast.stmt, name: str) -> bool:
+def _binds(node: ast.stmt, name: str, imports: bool = True) -> bool:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return node.name == name
     if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         return any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t))
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
+    if imports and isinstance(node, (ast.Import, ast.ImportFrom)):
         return any((alias.asname or alias.name.split(".")[0]) == name for alias in node.names)
     return False
 
 
-def defines_entry(tree: ast.Module, entry: EntryPoint) -> bool:
-    """True when the module binds the entry point's name (and, for a class, the method)."""
+def defines_entry(tree: ast.Module, entry: EntryPoint, imports: bool = True) -> bool:
+    """True when the module binds the entry point's name (and, for a class, the method);
+    ``imports=False``: only by a definition or assignment of its own, not an import."""
     for node in _top_level(tree.body):
-        if not _binds(node, entry.defined_name):
+        if not _binds(node, entry.defined_name, imports):
             continue
         if entry.class_name is None:
             return True
@@ -171,28 +187,32 @@ class Extraction:
     message: str = ""
 
 
-def _candidates(response: str) -> list[Block]:
-    """Python-tagged blocks, or untagged ones when there is none (module docstring, rule 1)."""
+def _candidates(response: str) -> tuple[list[Block], list[Block]]:
+    """(python-tagged blocks, untagged blocks), in order (module docstring, rule 1)."""
     blocks = find_blocks(response)
-    return [b for b in blocks if b.is_python] or [b for b in blocks if b.is_untagged]
+    return [b for b in blocks if b.is_python], [b for b in blocks if b.is_untagged]
 
 
 def extract_code(response: str) -> str | None:
-    """The code block that counts (see the module docstring), or None for a format error."""
-    candidates = _candidates(response)
+    """Without an entry point: the last python block, else the last untagged one; None for a format error."""
+    python, untagged = _candidates(response)
+    candidates = python or untagged
     return candidates[-1].code if candidates else None
 
 
 def triage(response: str, entry: EntryPoint) -> Extraction:
     """Extract the code and give format_error / no_entity where they apply."""
-    candidates = _candidates(response)
-    if not candidates:
+    python, untagged = _candidates(response)
+    if not python and not untagged:
         return Extraction(Verdict.format_error, None, "no fenced python code block")
-    for block in reversed(candidates):
-        tree = _parse(block.code)
-        if tree is not None and defines_entry(tree, entry):
-            return Extraction(None, block.code)
-    code = candidates[-1].code
+    trees = {id(block): _parse(block.code) for block in python + untagged}
+    for imports in (False, True):
+        for blocks in (python, untagged):
+            for block in reversed(blocks):
+                tree = trees[id(block)]
+                if tree is not None and defines_entry(tree, entry, imports):
+                    return Extraction(None, block.code)
+    code = (python or untagged)[-1].code
     try:
         ast.parse(code)
     except SyntaxError as exc:

@@ -12,6 +12,11 @@ A task's ``test`` field is a ``def check(candidate):`` function of asserts. Each
   an ``expr`` test whose expected output the reference computes.
 
 Tests whose input appears as an example in the problem statement are marked visible.
+
+Outputs are compared as LeetCode's judge accepts them, not as the assert's ``==`` does:
+floats within 1e-5 (:data:`FLOAT_COMPARISON`); a list the statement lets you "return in any
+order" as a multiset (:data:`ANY_ORDER_CHECKER`, found in the statement); and the problems
+that accept any of several answers by a checker of validity (:data:`VALIDITY_CHECKERS`).
 Problems whose signature mentions ListNode or TreeNode carry :data:`NODE_ENCODER`, which
 turns linked lists and trees into plain lists (LeetCode's level order, ``None`` for gaps).
 """
@@ -27,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..problem import Case, Limits, Problem
+from ..problem import Case, Comparison, Limits, Problem
 from ..sandbox import wire
 from .paths import data_file, read_jsonl
 
@@ -75,6 +80,103 @@ def encode(value):
         return {k: encode(v) for k, v in value.items()}
     return value
 '''
+
+# How LeetCode judges, where an assert's `==` is stricter than the statement:
+#: float answers: "answers within 10^-5 of the actual answer will be accepted" (expected
+#: ints stay exact: ``compare``); a relative part for answers in the billions
+FLOAT_COMPARISON = Comparison(mode="float", atol=1e-5, rtol=1e-9)
+#: "return the answer in any order": the returned list as a multiset
+ANY_ORDER_CHECKER = """\
+def check(inp, expected, actual):
+    if not isinstance(actual, list) or len(actual) != len(expected):
+        return False
+    try:
+        return sorted(actual) == sorted(expected)
+    except TypeError:
+        return sorted(map(repr, actual)) == sorted(map(repr, expected))
+"""
+_ANY_ORDER = re.compile(r"[^.]*\breturn\b[^.]*\bin any order\b", re.IGNORECASE)
+_GRID_CHECKER = """\
+def _rs_valid(grid, n, edges):
+    # a grid of 0..n-1 whose side-by-side cells are exactly the graph's edges
+    if not isinstance(grid, list) or not grid or not all(isinstance(r, list) for r in grid):
+        return False
+    width = len(grid[0])
+    if any(len(r) != width for r in grid):
+        return False
+    cells = [v for r in grid for v in r]
+    if any(type(v) is not int for v in cells) or sorted(cells) != list(range(n)):
+        return False
+    got = set()
+    for i, row in enumerate(grid):
+        for j, v in enumerate(row):
+            if j + 1 < width:
+                got.add((min(v, row[j + 1]), max(v, row[j + 1])))
+            if i + 1 < len(grid):
+                w = grid[i + 1][j]
+                got.add((min(v, w), max(v, w)))
+    return got == {(min(a, b), max(a, b)) for a, b in edges}
+def check(inp, expected, actual):
+    kw = inp["kwargs"] or dict(zip(("n", "edges"), inp["args"]))
+    if not _rs_valid(expected, kw["n"], kw["edges"]):
+        return actual == expected  # a test whose graph is no grid (one in the data set): its own answer
+    return _rs_valid(actual, kw["n"], kw["edges"])
+"""
+_LAST_MARKED_CHECKER = """\
+def check(inp, expected, actual):
+    # any node that is marked last from node i: one as far from i as the expected one
+    edges = (inp["kwargs"] or {"edges": inp["args"][0]})["edges"]
+    n = len(edges) + 1
+    if not isinstance(actual, list) or len(actual) != n or any(type(v) is not int or not 0 <= v < n for v in actual):
+        return False
+    adj = [[] for _ in range(n)]
+    for a, b in edges:
+        adj[a].append(b)
+        adj[b].append(a)
+    parent, depth, order = [0] * n, [0] * n, [0]
+    seen = [False] * n
+    seen[0] = True
+    for u in order:
+        for v in adj[u]:
+            if not seen[v]:
+                seen[v] = True
+                parent[v], depth[v] = u, depth[u] + 1
+                order.append(v)
+    up = [parent]
+    while (1 << len(up)) < n:
+        prev = up[-1]
+        up.append([prev[prev[v]] for v in range(n)])
+    def dist(a, b):
+        x, y = (a, b) if depth[a] >= depth[b] else (b, a)
+        diff, k = depth[x] - depth[y], 0
+        while diff:
+            if diff & 1:
+                x = up[k][x]
+            diff >>= 1
+            k += 1
+        if x != y:
+            for k in range(len(up) - 1, -1, -1):
+                if up[k][x] != up[k][y]:
+                    x, y = up[k][x], up[k][y]
+            x = parent[x]
+        return depth[a] + depth[b] - 2 * depth[x]
+    return all(dist(i, actual[i]) == dist(i, expected[i]) for i in range(n))
+"""
+#: "if there are multiple solutions, return any of them": a checker of validity
+VALIDITY_CHECKERS = {
+    "construct-2d-grid-matching-graph-layout": _GRID_CHECKER,
+    "find-the-last-marked-nodes-in-tree": _LAST_MARKED_CHECKER,
+}
+
+
+def comparison_for(task_id: str, statement: str) -> Comparison:
+    """How a LeetCode problem's outputs are compared (module docstring)."""
+    if task_id in VALIDITY_CHECKERS:
+        return Comparison(mode="checker", checker=VALIDITY_CHECKERS[task_id])
+    if _ANY_ORDER.search(statement):
+        return Comparison(mode="checker", checker=ANY_ORDER_CHECKER)
+    return FLOAT_COMPARISON
+
 
 _NODE_TYPES = re.compile(r"\b(ListNode|TreeNode)\b")
 _INPUT_LINE = re.compile(r"^\s*Input:\s*(.+?)\s*$", re.MULTILINE)
@@ -246,6 +348,7 @@ def _problem(record: dict[str, Any], counts: Counter[str]) -> Problem | None:
         setup=str(record["prompt"]),
         tests=tests,
         reference=str(record["completion"]),
+        comparison=comparison_for(str(record["task_id"]), str(record.get("problem_description") or "")),
         output_encoder=NODE_ENCODER if _NODE_TYPES.search(starter) else None,
         # A cap, not a budget: ~100 asserts run in one process and a few references need
         # >10 s for them; candidates get a CPU limit derived from the reference's own time.

@@ -38,7 +38,9 @@ MBPPPLUS_FILE = "mbppplus/MbppPlus-v0.2.0.jsonl.gz"
 
 # EvalPlus's MBPP_OUTPUT_NOT_NONE_TASKS: the reference returns a re.Match or None.
 _NOT_NONE_ENTRY_POINTS = frozenset({"check_str", "text_match_three", "text_starta_endb"})
-_NOT_NONE_ENCODER = "def encode(value):\n    return value is not None\n"
+# A bool answer stands for itself (EvalPlus: ``out == exp`` when ``out`` is a bool), anything
+# else for whether it is not None.
+_NOT_NONE_ENCODER = "def encode(value):\n    return value if isinstance(value, bool) else value is not None\n"
 # EvalPlus's MBPP_OUTPUT_SET_EQ_TASKS: the output is a collection whose order does not count.
 _SET_EQ_ENTRY_POINTS = frozenset({"similar_elements", "find_char_long", "common_in_nested_lists", "extract_singly",
                                   "larg_nnum", "intersection_array", "find_dissimilar", "Diff"})

@@ -137,10 +137,18 @@ static PyObject *rs_perf_read(PyObject *self, PyObject *args) {
 
 /* ------------------------------------------------------------------ the template's loop
  *
- * fork_runs(trig_r, resp_w, ready_r, go_w, keep, pidns): the template's whole loop, in C.
- * Per byte read from trig_r it forks one run and reports on resp_w (protocol.STATUS
+ * fork_runs(trig_r, resp_w, perf, keep, pidns): the template's whole loop, in C.
+ * Per byte read from trig_r it forks one run and reports on resp_w, a socket (protocol.STATUS
  * records: the pid, then how the run ended); it returns only in a forked run, with the
- * run's arming pipe (read end, write end), and ends the process when trig_r closes.
+ * run's descriptors (arming pipe: read end, write end; result pipe: write end; perf
+ * handshake: ready write end, go read end, or -1), and ends the process when trig_r closes.
+ *
+ * Every pipe a run holds is made for it alone, just before its fork: the result pipe's read
+ * end travels to the zygote with the run's first record (SCM_RIGHTS). A pipe shared by every
+ * run (one open file description, one inode) was state each run could change for the next:
+ * its flags (O_NONBLOCK: the next run's frame failed, and with it the reference's, so a
+ * problem turned invalid and its rewards null), its size, and its mode and times (64 bits a
+ * run through os.utime: a cache of answers).
  *
  * Why native: every run is forked from the template's heap, and a run's allocations (the
  * candidate's included) land where that heap's free lists say. A loop in Python keeps the
@@ -152,8 +160,9 @@ static PyObject *rs_perf_read(PyObject *self, PyObject *args) {
  *
  * After a run: every process it left is killed (in a PID namespace of our own, every one
  * but `keep`; else the run's process group) and reaped (the template is a subreaper).
- * ready_r/go_w (or -1): the hardware-counter handshake (perf meter).
+ * perf: the hardware-counter handshake (perf meter), on two more pipes of the run's own.
  */
+#include <sys/socket.h>
 #include <dirent.h>
 #include <endian.h>
 #include <fcntl.h>
@@ -201,9 +210,35 @@ static void putd(unsigned char **p, double d) {
     put64(p, v);
 }
 
-/* one STATUS record (">iiddqqqqi"), written whole; a template that cannot report ends */
+/* Sends one byte-record with a descriptor attached (SCM_RIGHTS), then the rest of it. */
+static int send_with_fd(int sock, const unsigned char *buf, size_t n, int passfd) {
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof(control));
+    struct iovec iov = {(void *)buf, n};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &passfd, sizeof(int));
+    ssize_t sent;
+    do
+        sent = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (sent < 0 && errno == EINTR);
+    if (sent <= 0)
+        return -1;
+    return write_all(sock, (const char *)buf + sent, (Py_ssize_t)(n - (size_t)sent));
+}
+
+/* one STATUS record (">iiddqqqqi"), written whole, with passfd attached when >= 0; a
+ * template that cannot report ends */
 static void report(int fd, int pid, int status, double utime, double stime, long long maxrss, long long left,
-                   long long count, long long err, int armed) {
+                   long long count, long long err, int armed, int passfd) {
     unsigned char rec[4 + 4 + 8 + 8 + 8 + 8 + 8 + 8 + 4], *p = rec;
     put32(&p, pid);
     put32(&p, status);
@@ -214,7 +249,7 @@ static void report(int fd, int pid, int status, double utime, double stime, long
     put64(&p, count);
     put64(&p, err);
     put32(&p, armed);
-    if (write_all(fd, (const char *)rec, (Py_ssize_t)sizeof(rec)) != 0)
+    if ((passfd >= 0 ? send_with_fd(fd, rec, sizeof(rec), passfd) : write_all(fd, (const char *)rec, (Py_ssize_t)sizeof(rec))) != 0)
         _exit(0);
 }
 
@@ -257,9 +292,9 @@ static long long kill_leftovers(pid_t child, const pid_t *keep, Py_ssize_t nkeep
 
 static PyObject *rs_fork_runs(PyObject *self, PyObject *args) {
     (void)self;
-    int trig_r, resp_w, ready_r, go_w, pidns;
+    int trig_r, resp_w, perf, pidns;
     PyObject *keep_list;
-    if (!PyArg_ParseTuple(args, "iiiiO!p", &trig_r, &resp_w, &ready_r, &go_w, &PyList_Type, &keep_list, &pidns))
+    if (!PyArg_ParseTuple(args, "iipO!p", &trig_r, &resp_w, &perf, &PyList_Type, &keep_list, &pidns))
         return NULL;
     Py_ssize_t nkeep = PyList_GET_SIZE(keep_list);
     if (nkeep > 64) {
@@ -277,8 +312,10 @@ static PyObject *rs_fork_runs(PyObject *self, PyObject *args) {
         char c;
         if (read_byte(trig_r, &c) != 1)
             _exit(0);
-        int arm[2];
-        if (pipe2(arm, O_CLOEXEC) != 0)
+        int arm[2], res[2], ready[2] = {-1, -1}, go[2] = {-1, -1};
+        if (pipe2(arm, O_CLOEXEC) != 0 || pipe2(res, O_CLOEXEC) != 0)
+            _exit(0);
+        if (perf && (pipe2(ready, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0))
             _exit(0);
         if (getrandom(run_token, RS_TOKEN_SIZE, 0) != RS_TOKEN_SIZE)
             _exit(0);
@@ -286,20 +323,31 @@ static PyObject *rs_fork_runs(PyObject *self, PyObject *args) {
         pid_t pid = fork();
         if (pid == 0) {
             PyOS_AfterFork_Child();
-            return Py_BuildValue("(ii)", arm[0], arm[1]);
+            close(res[0]);
+            if (perf) {
+                close(ready[0]);
+                close(go[1]);
+            }
+            return Py_BuildValue("(iiiii)", arm[0], arm[1], res[1], ready[1], go[0]);
         }
         PyOS_AfterFork_Parent();
         close(arm[1]);
+        close(res[1]);
+        if (perf) {
+            close(ready[1]);
+            close(go[0]);
+        }
         if (pid < 0)  /* the zygote sees the template end: the host replaces it and runs again */
             _exit(1);
-        report(resp_w, pid, 0, 0.0, 0.0, 0, 0, -1, 0, 0);
+        report(resp_w, pid, 0, 0.0, 0.0, 0, 0, -1, 0, 0, res[0]);
+        close(res[0]);
         if (write_all(resp_w, (const char *)run_token, RS_TOKEN_SIZE) != 0)
             _exit(0);
         memset(run_token, 0, RS_TOKEN_SIZE);
         int counter = -1;
         long long count = -1, err = 0;
-        if (ready_r >= 0 && go_w >= 0) {
-            if (read_byte(ready_r, &c) == 1 && c == 'R') {
+        if (perf) {
+            if (read_byte(ready[0], &c) == 1 && c == 'R') {
                 struct perf_event_attr attr;
                 memset(&attr, 0, sizeof(attr));
                 attr.size = sizeof(attr);
@@ -313,8 +361,10 @@ static PyObject *rs_fork_runs(PyObject *self, PyObject *args) {
                 if (counter < 0 || ioctl(counter, PERF_EVENT_IOC_ENABLE, 0) != 0)
                     err = errno ? errno : -1;
             }
-            if (write_all(go_w, "G", 1) != 0)
+            if (write_all(go[1], "G", 1) != 0 && errno != EPIPE)
                 _exit(0);
+            close(ready[0]);
+            close(go[1]);
         }
         int status = 0;
         struct rusage ru;
@@ -333,7 +383,7 @@ static PyObject *rs_fork_runs(PyObject *self, PyObject *args) {
             close(counter);
         }
         report(resp_w, pid, status, ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
-               ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss, left, count, err, armed);
+               ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss, left, count, err, armed, -1);
     }
 }
 

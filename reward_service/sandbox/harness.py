@@ -218,6 +218,9 @@ PID_BUDGET = 8
 #: inodes one run may take in the scratch file system: the request, the run's stdout, the
 #: count directory and its file, the zygote's probes, and a few files of the candidate's
 INODE_BUDGET = 16
+#: where every sandbox's numbers start from (past what its start-up took, which varies)
+FIRST_PID = 100
+FIRST_INODE = 100
 
 
 class _Counters:
@@ -237,9 +240,11 @@ class _Counters:
     """
 
     def __init__(self) -> None:
-        self.pid = self._last_pid()
-        self.inode = self._new_inode()
-        self.taken = self.inode, self.pid
+        # from the same numbers in every sandbox, however many its start-up took
+        self.taken = inode, pid = self._new_inode(), self._last_pid()
+        self.inode = max(inode, FIRST_INODE)
+        self.pid = max(pid, FIRST_PID) if pid >= 0 else -1
+        self._advance()
 
     @staticmethod
     def _last_pid() -> int:
@@ -273,20 +278,25 @@ class _Counters:
     def take_the_rest(self) -> None:
         """Takes what the run left of its budgets (after its report is sent: off the run's path).
         A zygote that cannot ends: the host replaces it."""
+        self.inode += INODE_BUDGET
+        if self.pid >= 0:
+            self.pid += PID_BUDGET
+        self._advance()
+
+    def _advance(self) -> None:
+        """Takes inodes and pids up to ``self.inode`` and ``self.pid``, from ``self.taken``."""
         import _thread
 
         inode, pid = self.taken
-        while inode < self.inode + INODE_BUDGET:
+        while inode < self.inode:
             inode = self._new_inode()
-        self.inode = inode
-        if pid < 0:
+        if self.pid < 0:
             return
-        for _ in range(self.pid + PID_BUDGET - pid):  # a thread takes one pid
+        for _ in range(self.pid - pid):  # a thread takes one pid
             done = _thread.allocate_lock()
             done.acquire()
             _thread.start_new_thread(done.release, ())
             done.acquire()
-        self.pid += PID_BUDGET
         if self._last_pid() != self.pid:
             raise RuntimeError(f"the pids taken do not add up ({self._last_pid()}, not {self.pid})")
 
@@ -446,8 +456,7 @@ def _warm() -> None:
             resource.setrlimit(which, resource.getrlimit(which))  # same values: a no-op that warms the path
 
 
-def template(trig_r: int, resp_w: int, result_w: int, ready: tuple[int, int] | None,
-             go: tuple[int, int] | None) -> None:
+def template(trig_r: int, resp_w: int, perf: bool) -> None:
     """The template process: forks one run at a time and reports how it ended.
 
     Every run starts from the same heap state (callgrind counts move by ~2% with the heap
@@ -472,8 +481,8 @@ def template(trig_r: int, resp_w: int, result_w: int, ready: tuple[int, int] | N
     os.write(resp_w, STATUS.pack(0, 0, 0.0, 0.0, 0, 0, -1, 0, 0))  # warm: the zygote may greet the host now
     # From here the loop is native (``_rsmeter.fork_runs``): it touches no Python object
     # between forks, so every run starts from this very heap, whatever ran before it.
-    arm = _rsmeter.fork_runs(trig_r, resp_w, ready[0] if ready else -1, go[1] if go else -1, sorted(keep), _PIDNS)
-    _child(result_w, arm, ready[1] if ready else None, go[0] if go else None)
+    arm_r, arm_w, result_w, ready_w, go_r = _rsmeter.fork_runs(trig_r, resp_w, perf, sorted(keep), _PIDNS)
+    _child(result_w, (arm_r, arm_w), ready_w if ready_w >= 0 else None, go_r if go_r >= 0 else None)
 
 
 def _preload() -> None:
@@ -546,14 +555,15 @@ def serve(ctl_in: int, ctl_out: int) -> None:
         if places:
             write_frame(ctl_out, {"hello": False, "error": f"writable places outside scratch: {places[:5]}"})
             return
-    trig_r, trig_w = os.pipe()
-    resp_r, resp_w = os.pipe()
-    result_r, result_w = os.pipe()
-    ready = os.pipe() if perf else None
-    go = os.pipe() if perf else None
-    launcher = json.loads(os.environ.get("RS_LAUNCHER", "[]"))
-    fds = [trig_r, resp_w, result_w, *(ready or (-1, -1)), *(go or (-1, -1))]
+    import socket
     import subprocess
+
+    trig_r, trig_w = os.pipe()
+    # the template's records come on a socket: each run's result pipe comes with its first one
+    resp_sock, resp_w_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    resp_w = resp_w_sock.detach()
+    launcher = json.loads(os.environ.get("RS_LAUNCHER", "[]"))
+    fds = [trig_r, resp_w]
 
     os.makedirs(COUNT_DIR, mode=0o700, exist_ok=True)  # callgrind checks at start that it can write here
     env = dict(os.environ, PYTHONHASHSEED=os.environ.get("RS_HASH_SEED", "0"))  # runs: a fixed seed
@@ -562,12 +572,12 @@ def serve(ctl_in: int, ctl_out: int) -> None:
         # to walk at every run's exit); the zygote's own sys.path, site directories included,
         # is handed over instead.
         [*launcher, sys.executable, "-S", "-B", os.path.abspath(__file__), "template", *map(str, fds),
-         marshal.dumps(sys.path).hex()],
-        pass_fds=[fd for fd in fds if fd >= 0], stdin=subprocess.DEVNULL, env=env,
+         "1" if perf else "0", marshal.dumps(sys.path).hex()],
+        pass_fds=fds, stdin=subprocess.DEVNULL, env=env,
     )
-    for fd in (trig_r, resp_w, result_w):
+    for fd in fds:
         os.close(fd)
-    read_exact(resp_r, STATUS.size)  # the template is warm (its scratch files are gone)
+    read_exact(resp_sock.fileno(), STATUS.size)  # the template is warm (its scratch files are gone)
     global _COUNTERS
     if _PIDNS:
         _COUNTERS = _Counters()
@@ -579,7 +589,7 @@ def serve(ctl_in: int, ctl_out: int) -> None:
             break
         if req.get("op") == "exit":
             break
-        report = run_once(req, trig_w, resp_r, result_r)
+        report = run_once(req, trig_w, resp_sock)
         dirty = bool(report.get("dirty"))
         write_report(ctl_out, report)
         del report
@@ -705,7 +715,21 @@ def _run_request(req: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> dict[str, Any]:
+def _first_record(resp: Any) -> tuple[bytes, int]:
+    """A run's first record (its pid) from the template, and the read end of its result pipe."""
+    import socket
+
+    data, fds, _, _ = socket.recv_fds(resp, STATUS.size, 1)
+    if len(fds) != 1 or not data:
+        for fd in fds:
+            os.close(fd)
+        raise RuntimeError("the template sent a run without its result pipe")
+    if len(data) < STATUS.size:
+        data += read_exact(resp.fileno(), STATUS.size - len(data))
+    return data, fds[0]
+
+
+def run_once(req: dict[str, Any], trig_w: int, resp: Any) -> dict[str, Any]:
     """One run: its request in, the report out (see ``protocol.py`` for what it holds)."""
     try:
         with open(os.path.join(SCRATCH, REQUEST_FILE), "wb") as fh:  # marshal: C speed in the run
@@ -724,12 +748,19 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
         return refused
     oom_before = _oom_kills()
     started = time.monotonic()
+    os.write(trig_w, b"x")
+    first, result_r = _first_record(resp)
+    try:
+        return _watch(req, started, resp.fileno(), result_r, STATUS.unpack(first)[0], oom_before)
+    finally:
+        os.close(result_r)
+
+
+def _watch(req: dict[str, Any], started: float, resp_r: int, result_r: int, pid: int, oom_before: int) -> dict[str, Any]:
+    """The rest of a run: watch it, read its status, result and count, clean up after it."""
     stall_s = float(req["limits"]["wall_s"])
     hard = started + max(stall_s, float(req["limits"].get("overload_s") or 0.0))
     check_at = started + stall_s  # the stall cannot reach its budget before this
-    os.write(trig_w, b"x")
-    first = read_exact(resp_r, STATUS.size)
-    pid = STATUS.unpack(first)[0]
     token = read_exact(resp_r, TOKEN_SIZE)
     buf = bytearray()
     frame_limit = int(req["limits"].get("fsize") or MAX_FRAME) + 4096
@@ -812,14 +843,14 @@ def run_once(req: dict[str, Any], trig_w: int, resp_r: int, result_r: int) -> di
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "template":
-        t_r, r_w, res_w, rd_r, rd_w, g_r, g_w = (int(x) for x in sys.argv[2:9])
-        sys.path[:] = marshal.loads(bytes.fromhex(sys.argv[9]))
+        t_r, r_w, with_perf = (int(x) for x in sys.argv[2:5])
+        sys.path[:] = marshal.loads(bytes.fromhex(sys.argv[5]))
         import _sitebuiltins  # what site would add that candidates use: exit() and quit()
         import builtins
 
         builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
         builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
-        template(t_r, r_w, res_w, (rd_r, rd_w) if rd_r >= 0 else None, (g_r, g_w) if g_r >= 0 else None)
+        template(t_r, r_w, bool(with_perf))
         sys.exit(0)
     # Before anything else: no process of the sandbox may read this one's memory or reach
     # its descriptors (the control channel to the host) through /proc.

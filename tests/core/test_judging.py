@@ -129,6 +129,25 @@ def test_mbpp_581_special_oracle(scorer: Scorer, mbpp: dict[str, Problem]) -> No
         Verdict.passed, Verdict.passed, Verdict.wrong_answer]
 
 
+def test_mbpp_not_none_tasks_take_a_bool_as_itself(scorer: Scorer, mbpp: dict[str, Problem]) -> None:
+    # EvalPlus: a bool output is compared as it is (its prompt: `assert not text_match_three("ac")`),
+    # anything else by whether it is None. `value is not None` made every False a True.
+    problem = mbpp["Mbpp/787"]
+    as_bool = "import re\ndef text_match_three(text):\n    return bool(re.search(r'ab{3}', text))\n"
+    inverted = "import re\ndef text_match_three(text):\n    return not re.search(r'ab{3}', text)\n"
+    assert verdicts(scorer, problem, problem.reference or "", as_bool, inverted) == [
+        Verdict.passed, Verdict.passed, Verdict.wrong_answer]
+
+
+def test_an_expected_int_is_matched_exactly_even_under_a_float_tolerance(scorer: Scorer, mbpp: dict[str, Problem]) -> None:
+    # Mbpp/279 (the nth decagonal number): a float answer is off past 2**53, and the tolerance
+    # (MBPP+ compares with atol 1e-6) is for expected floats only, as in EvalPlus
+    problem = mbpp["Mbpp/279"]
+    as_float = "def is_num_decagonal(n):\n    return n * (8 * n - 6) / 2\n"
+    as_int = "def is_num_decagonal(n):\n    return n * (4 * n - 3)\n"
+    assert verdicts(scorer, problem, as_float, as_int) == [Verdict.wrong_answer, Verdict.passed]
+
+
 def test_deep_but_legal_structures(scorer: Scorer) -> None:
     """Nesting within the documented limit (200) is judged like any output."""
     ref = "def f(n):\n    v = [0]\n    for i in range(n):\n        v = [i, v]\n    return v\n"
@@ -167,3 +186,27 @@ def test_a_run_that_tells_the_digest_run_from_the_full_rerun_gains_nothing(score
         f"    return [i * 2 for i in range({n})] if full else [0.5] * {n}\n"
     )
     assert verdicts(scorer, problem, two_faced) == [Verdict.wrong_answer]
+
+
+def test_comparing_nested_set_members_and_dict_keys_reads_each_part_once() -> None:
+    # A red-team finding: a dict key of 20M characters inside 195 tuples took a worker 20 s
+    # to compare (each level's text repeated all it held); its canonical text is now one
+    # digest a container, whatever it holds, and the comparison keeps Python's `==`.
+    from reward_service.compare import canonical, outputs_match
+    from reward_service.problem import Comparison
+
+    key: object = "\x01" * 200_000
+    for _ in range(195):
+        key = (key,)
+    assert len(canonical(wire.encode(key))) == 65
+    assert not outputs_match(wire.encode({key: 1}), wire.encode({("x",): 1}), Comparison())
+    assert outputs_match(wire.encode({key: 1}), wire.encode({key: 1.0}), Comparison())
+    same = ({(1, 2): {3, 4}, frozenset({1, 5}): [True]}, {(1.0, 2): {4, 3}, frozenset({5, 1.0}): [1]})
+    assert outputs_match(wire.encode(same[0]), wire.encode(same[1]), Comparison())
+    assert not outputs_match(wire.encode({(1, 2): {3}}), wire.encode({(1, 2): {3, 4}}), Comparison())
+    assert not outputs_match(wire.encode({(1, 2): 1}), wire.encode({(2, 1): 1}), Comparison())
+    # under a float tolerance an expected float is within it, an expected int is exact
+    loose = Comparison(mode="float", atol=1e-6)
+    assert outputs_match(wire.encode([2.0000001]), wire.encode([2.0]), loose)
+    assert not outputs_match(wire.encode([2.0000001]), wire.encode([2]), loose)
+    assert outputs_match(wire.encode([2.0]), wire.encode([2]), loose)

@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from reward_service.datasets import NODE_ENCODER, leetcode_conversion_counts, load_leetcode, load_leetcode_responses
+from reward_service.datasets.leetcode import VALIDITY_CHECKERS
 from reward_service.problem import Case, Problem
 from reward_service.sandbox import wire
 
@@ -111,3 +112,54 @@ def test_responses_are_markdown_with_code() -> None:
     some = written[0]
     block = some.split("```python", 1)[1].split("```", 1)[0]
     ast.parse(block)
+
+
+def _verdicts(scorer: Any, problem: Problem, *codes: str) -> list[str]:
+    from reward_service.results import ScoreOptions
+
+    group = scorer.score_group(problem, [f"```python\n{c}```" for c in codes], ScoreOptions(measure=False))
+    return [r.verdict.value for r in group.results]
+
+
+def _wrapped(problem: Problem, method: str, transform: str) -> str:
+    """The reference completion, its answer passed through ``transform`` (an expression of ``out``)."""
+    return (problem.reference or "") + (
+        f"\n_rs_reference = Solution.{method}\n"
+        f"def _rs_changed(self, *args, **kwargs):\n    out = _rs_reference(self, *args, **kwargs)\n    return {transform}\n"
+        f"Solution.{method} = _rs_changed\n")
+
+
+def test_answers_leetcode_accepts_pass_where_the_asserts_equality_would_not(scorer: Any) -> None:
+    # A helper's review: correct answers got 0.0 where the statement allows another order,
+    # another valid answer, or a float within 1e-5.
+    cases = {
+        # "(in any order)": the statement's own example says [4, 5]; the assert wants [5, 4]
+        "the-two-sneaky-numbers-of-digitville": ("getSneakyNumbers", "out[::-1]", "out[:1] * 2"),
+        "find-indices-of-stable-mountains": ("stableMountains", "out[::-1]", "out[1:]"),
+        "frequencies-of-shortest-supersequences": ("supersequences", "out[::-1]", "out[:-1]"),
+        # "if there are multiple solutions, return any of them": a transposed grid is one
+        "construct-2d-grid-matching-graph-layout": (
+            "constructGridLayout", "[list(r) for r in zip(*out)]", "[r[::-1] if i == 0 else r for i, r in enumerate(out)]"),
+        # another farthest node: the answer for a path's middle may be either end
+        "find-the-last-marked-nodes-in-tree": ("lastMarkedNodes", "out", "list(range(len(out)))"),
+        # "answers within 10^-5 of the actual answer will be accepted"
+        "separate-squares-i": ("separateSquares", "out + 1e-7", "out + 1e-3"),
+    }
+    for task, (method, accepted, wrong) in cases.items():
+        problem = problems()[task]
+        if task == "construct-2d-grid-matching-graph-layout":
+            # 27 of its 33 tests give a graph that is no grid (against the statement's
+            # constraints): there only the reference's own answer passes. The other six:
+            ns: dict[str, Any] = {}
+            exec(VALIDITY_CHECKERS[task], ns)
+            valid = [c for c in problem.tests if ns["_rs_valid"](wire.decode(c.expected), c.kwargs["n"], c.kwargs["edges"])]
+            assert len(valid) == 6
+            problem = problem.model_copy(update={"tests": valid})
+        got = _verdicts(scorer, problem, _wrapped(problem, method, accepted), _wrapped(problem, method, wrong))
+        assert got == ["passed", "wrong_answer"], (task, got)
+    # the comparison stays exact for ints, and for the order of problems that do not allow another
+    problem = problems()["shortest-distance-after-road-addition-queries-i"]
+    assert problem.comparison.mode == "float"
+    got = _verdicts(scorer, problem, _wrapped(problem, "shortestDistanceAfterQueries", "[x + 1e-7 for x in out]"),
+                    _wrapped(problem, "shortestDistanceAfterQueries", "out[::-1]"))
+    assert got == ["wrong_answer", "wrong_answer"]

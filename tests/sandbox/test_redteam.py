@@ -134,6 +134,30 @@ def save(n, v):
     except OSError:
         pass
 """,
+    # the times of the pipe every run inherited, when one result pipe served every run
+    "pipe-times": """
+import os, stat
+BASE = 5 << 60
+def _pipes():
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                yield fd
+        except OSError:
+            pass
+def load(n):
+    for fd in _pipes():
+        a = os.fstat(fd).st_atime_ns - BASE
+        if a >= 0 and a >> 40 == n:
+            return a & ((1 << 40) - 1)
+    return None
+def save(n, v):
+    for fd in _pipes():
+        try:
+            os.utime(fd, ns=(BASE + (n << 40) + v, os.fstat(fd).st_mtime_ns))
+        except OSError:
+            pass
+""",
 }
 
 
@@ -591,3 +615,34 @@ def test_threads_and_files_of_one_run_do_not_move_the_next_runs_pid_or_inode_num
     # many: the zygote is replaced, and the next run sees a fresh sandbox's numbers, whatever n was
     fresh = _numbers_after(scorer, MOVE_NUMBERS, 40, measure)
     assert _numbers_after(scorer, MOVE_NUMBERS, 70, measure) == fresh
+
+
+# One result pipe served every run of a zygote: a run that made it non-blocking and small
+# left the next run's frame (past 4 KiB) failing with EAGAIN. In a metered zygote the
+# reference, metered next on the same input to see whether the problem fails under the meter,
+# failed too: the saboteur's problem turned invalid (rewards null) on that worker, and the
+# honest responses after it with it. Every run's pipes are now its own.
+SABOTAGE = """
+import fcntl, os, stat
+def f(n):
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
+                fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        except OSError:
+            pass
+    return "ab" * n
+"""
+
+
+def test_a_run_cannot_break_the_pipes_of_the_runs_after_it(scorer: Scorer) -> None:
+    reference = "def f(n):\n    return 'ab' * n\n"
+    problem = Problem(id="redteam/long-frames", entry_point="f", reference=reference,
+                      tests=[{"args": [3], "hidden": False}, {"args": [60_000]}],
+                      performance={"inputs": [{"args": [100_000]}]}, limits={"time_s": 10, "memory_mb": 256})
+    sabotaged = scorer.evaluate(problem, SABOTAGE)
+    assert sabotaged.verdict in (Verdict.passed, Verdict.runtime_error), (sabotaged.verdict, sabotaged.diagnostic)
+    for again in range(2):  # the honest responses after it, in the same zygotes
+        m = scorer.evaluate(problem, reference + f"# response {again}\n")
+        assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
