@@ -21,6 +21,8 @@ import io
 import json
 import marshal
 import math
+from decimal import Decimal
+from fractions import Fraction
 from json.encoder import encode_basestring_ascii as _encode_str
 
 try:  # built into Debian's interpreter; hashlib would load OpenSSL into every sandbox template
@@ -158,6 +160,29 @@ def loads_safe(text: str) -> Any:
     all at once beside their decoded copy. The caller makes sure every object's key is a tag
     (``protocol._tags_only``): the JSON decoder hashes keys."""
     return json.loads(text, object_pairs_hook=_tagged)
+
+
+def _exact_number(value: Fraction | Decimal) -> int | float:
+    """A Fraction or Decimal as the int or float it equals (Python's ``==``: ``Fraction(5, 2)
+    == 2.5``); one no float equals (a third) cannot be returned. Read through the exact
+    types' own fields and methods: a candidate's subclass never gets here."""
+    if isinstance(value, Fraction):  # exactly a Fraction (the caller checked its type)
+        num, den = value._numerator, value._denominator  # type: ignore[attr-defined]
+    else:
+        if not value.is_finite():
+            raise UnencodableOutput(f"output {value!s} of type Decimal cannot be returned")
+        num, den = Decimal.as_integer_ratio(value)
+    if type(num) is not int or type(den) is not int or den <= 0:
+        raise UnencodableOutput("a malformed Fraction cannot be returned")
+    if den == 1:
+        return num
+    try:
+        as_float = num / den  # correctly rounded
+    except OverflowError:
+        as_float = math.inf
+    if math.isfinite(as_float) and float.as_integer_ratio(as_float) == (num, den):
+        return as_float
+    raise UnencodableOutput(f"output {num}/{den} of type {type(value).__name__} equals no float: it cannot be returned")
 
 
 def _convert(base: Any, value: Any) -> Any:
@@ -361,6 +386,8 @@ def _emit(value: Any, write: Any, depth: int) -> None:
         write(",")
         _emit(value.imag, write, depth + 1)
         write("]}")
+    elif t is Fraction or t is Decimal:
+        _emit(_exact_number(value), write, depth)
     else:
         # Subclasses of plain types (bool is exact above) are normalised to their base,
         # so a candidate cannot smuggle behaviour (a custom __eq__) to the trusted side.

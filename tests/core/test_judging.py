@@ -4,6 +4,8 @@ and tolerances hold on huge outputs; checkers see their inputs; MBPP+'s own rule
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -146,6 +148,20 @@ def test_an_expected_int_is_matched_exactly_even_under_a_float_tolerance(scorer:
     as_float = "def is_num_decagonal(n):\n    return n * (8 * n - 6) / 2\n"
     as_int = "def is_num_decagonal(n):\n    return n * (4 * n - 3)\n"
     assert verdicts(scorer, problem, as_float, as_int) == [Verdict.wrong_answer, Verdict.passed]
+
+
+def test_a_fraction_or_decimal_equal_to_the_expected_float_passes(scorer: Scorer) -> None:
+    # Python's ==, as EvalPlus judges: Fraction(5, 4) == 1.25; one no float equals fails (0.0)
+    problem = Problem(id="t/quarter", entry_point="f", reference="def f(n):\n    return n / 4\n",
+                      tests=[{"args": [5]}, {"args": [-7]}, {"args": [2**60]}])
+    fraction = "from fractions import Fraction\ndef f(n):\n    return Fraction(n, 4)\n"
+    decimal = "from decimal import Decimal\ndef f(n):\n    return Decimal(n) / 4 if abs(n) < 1000 else n / 4\n"
+    thirds = "from fractions import Fraction\ndef f(n):\n    return Fraction(n, 3)\n"
+    assert verdicts(scorer, problem, fraction, decimal, thirds) == [Verdict.passed, Verdict.passed, Verdict.runtime_error]
+    assert wire.encode([Decimal("2.50"), Decimal(10), Fraction(6, 3)]) == [2.5, 10, 2]
+    for unequal in (Decimal("0.1"), Decimal("nan"), Fraction(1, 3)):
+        with pytest.raises(wire.UnencodableOutput):
+            wire.encode(unequal)
 
 
 def test_deep_but_legal_structures(scorer: Scorer) -> None:
