@@ -40,7 +40,12 @@ __all__ = [
     "dump_problems",
 ]
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="constants")
+"""Non-finite floats (an input of inf, an expected NaN) are written as JSON's common extension
+(`Infinity`, `NaN`, as Python's json module reads and writes them), not as null: a problem
+stored in Redis and read back must be the problem it was (an expected inf read back as null
+made every right answer wrong in queue mode), and two problems that differ only there must
+have different versions."""
 
 #: Which inputs the efficiency term is counted on: the high-contrast performance inputs,
 #: the correctness tests (the paper's low-contrast "normal inputs", when a problem has no
@@ -169,7 +174,7 @@ class EntryPoint(BaseModel):
 
 
 class Problem(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     id: str = Field(min_length=1, max_length=200, examples=["Mbpp/2"])
     prompt: str = Field(default="", description="The problem statement shown to the model.")

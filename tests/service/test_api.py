@@ -104,6 +104,26 @@ def test_problem_versions(api: httpx.Client, cluster: Cluster) -> None:
     assert api.get("/v1/problems/t/bulk1").json()["error"]["code"] == "unknown_problem"
 
 
+def test_non_finite_inputs_and_expected_outputs_survive_the_store(api: httpx.Client) -> None:
+    # A tester's finding: in queue mode a problem is stored in Redis, and an expected Infinity
+    # came back as null (pydantic's JSON), so the right answer got 0.0 and `return None`
+    # passed; an expected null and an expected Infinity even had the same version.
+    def problem(pid: str, expected: str, arg: str = "1") -> bytes:
+        return f'{{"id": "{pid}", "entry_point": "f", "tests": [{{"args": [{arg}], "expected": {expected}}}]}}'.encode()
+
+    headers = {"content-type": "application/json"}
+    inf = api.put("/v1/problems/t/inf", content=problem("t/inf", "Infinity"), headers=headers)
+    null = api.put("/v1/problems/t/inf-null", content=problem("t/inf-null", "null"), headers=headers)
+    assert inf.status_code == 201 and null.status_code == 201 and inf.json()["version"] != null.json()["version"]
+    assert api.put("/v1/problems/t/nan-arg", content=problem("t/nan-arg", "true", "NaN"), headers=headers).status_code == 201
+    responses = ["def f(x):\n    return float('inf')\n", "def f(x):\n    return None\n", "def f(x):\n    return x != x\n"]
+    body = {"groups": [{"problem_id": pid, "responses": [f"```python\n{r}```" for r in responses]}
+                       for pid in ("t/inf", "t/nan-arg")], "options": {"measure": False}}
+    groups = api.post("/v1/rewards", json=body).json()["groups"]
+    assert [r["verdict"] for r in groups[0]["results"]] == ["passed", "wrong_answer", "wrong_answer"]
+    assert [r["verdict"] for r in groups[1]["results"]] == ["wrong_answer", "wrong_answer", "passed"]
+
+
 def test_job_lifecycle(api: httpx.Client) -> None:
     inline = p.sumto("t/inline")
     body = {"groups": [{"problem": inline, "responses": [p.FAST, p.SLOW, p.NO_CODE]}], "options": {"round_digits": 2}}

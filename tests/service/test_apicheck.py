@@ -44,6 +44,8 @@ def test_lone_surrogate_escapes_are_found() -> None:
     # a pair is one character (an emoji as json.dumps writes it); an escaped backslash is no escape
     assert lone_surrogate(json.dumps({"a": "\U0001f680 ok"}).encode()) is None
     assert lone_surrogate(json.dumps({"a": "\\ud800", "b": "\\\\ud800"}).encode()) is None
+    assert lone_surrogate(b'{"a": "x\xed\xa0\x80"}') == 8  # UTF-8 bytes of one
+    assert lone_surrogate("{\"a\": \"\U0001f680\"}".encode()) is None  # an emoji as UTF-8
 
 
 def test_lone_surrogates_get_a_422_not_a_500(api: httpx.Client) -> None:
@@ -63,6 +65,20 @@ def test_lone_surrogates_get_a_422_not_a_500(api: httpx.Client) -> None:
     for path, text in bodies:
         reply = _raw(api, path, text)
         assert reply.status_code == 422, (path, text, reply.text)
+        assert reply.json()["error"]["code"] == "invalid_request" and "surrogate" in reply.json()["error"]["message"]
+    # the same surrogates written as UTF-8 bytes (ED A0 80): json.loads lets them through,
+    # and the routes that encode what they got answered 500 (a tester's finding)
+    raw_bodies = [
+        ("/v1/problems/t/apicheck-raw", json.dumps({**p.sumto("t/apicheck-raw"), "prompt": "@@"}).encode()),
+        ("/v1/groups/members", json.dumps({"group_key": "k2", "size": 1, "problem_id": "t/apicheck",
+                                           "members": [{"index": 0, "response": "@@"}]}).encode()),
+        ("/v1/compat/openrlhf?n=1", json.dumps({"query": ["p@@"], "prompts": ["p"], "labels": ["t/apicheck"]}).encode()),
+    ]
+    for path, content in raw_bodies:
+        content = content.replace(b"@@", b"\xed\xa0\x80")
+        send = api.put if path.startswith("/v1/problems/") else api.post
+        reply = send(path, content=content, headers=JSON)
+        assert reply.status_code == 422, (path, reply.text)
         assert reply.json()["error"]["code"] == "invalid_request" and "surrogate" in reply.json()["error"]["message"]
     # an emoji as Python's json.dumps escapes it (a surrogate pair) is fine
     body = {"groups": [{"problem_id": "t/apicheck", "responses": ["\U0001f680 " + p.FAST]}]}

@@ -2,9 +2,10 @@
 
 The size limit buffers the body before the app sees it, so an oversized request gets a
 413 with the usual error body whether or not it declared a Content-Length. The buffered
-body is also checked for lone UTF-16 surrogates (``"\ud800"`` without its pair): JSON
-allows the escape, but the string it makes is not Unicode, so it cannot be encoded, hashed
-or stored; such a body gets a 422 ``invalid_request`` before any route reads it.
+body is also checked for lone UTF-16 surrogates (``"\ud800"`` without its pair, or one
+written as UTF-8 bytes, ``ED A0 80``): JSON allows the escape, and ``json.loads`` lets the
+bytes through, but the string they make is not Unicode, so it cannot be encoded, hashed or
+stored; such a body gets a 422 ``invalid_request`` before any route reads it.
 """
 
 from __future__ import annotations
@@ -31,12 +32,20 @@ async def _reply(send: Send, status: int, code: str, message: str) -> None:
 _SURROGATE_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u([dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
+#: a surrogate written as UTF-8 bytes (ED A0..BF xx): not UTF-8, but ``json.loads`` of bytes
+#: decodes with "surrogatepass" and lets it through
+_SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")
+
+
 def lone_surrogate(body: bytes) -> int | None:
-    """The byte offset of the first lone surrogate escape in a JSON text, or None.
+    """The byte offset of the first surrogate a JSON text would decode to on its own, or None.
 
     A high surrogate escape must be followed at once by a low one (the pair is one
-    character, as Python's ``json.dumps`` writes an emoji); anything else is lone.
+    character, as Python's ``json.dumps`` writes an emoji); anything else is lone. A
+    surrogate encoded as UTF-8 bytes is always lone (UTF-8 encodes the pair's character).
     """
+    if (raw := _SURROGATE_BYTES.search(body)) is not None:
+        return raw.start()
     high_end = -1  # where the pending high surrogate's escape ends
     for match in _SURROGATE_ESCAPE.finditer(body):
         start = match.end() - 6
@@ -86,9 +95,9 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if b"\\u" in body and (at := lone_surrogate(body)) is not None:
-            await _reply(send, 422, "invalid_request", f"the body holds a lone UTF-16 surrogate escape at byte {at} "
-                         f"({body[at:at + 6].decode('ascii')}): a JSON string must be valid Unicode")
+        if (b"\\u" in body or b"\xed" in body) and (at := lone_surrogate(body)) is not None:
+            await _reply(send, 422, "invalid_request", f"the body holds a lone UTF-16 surrogate at byte {at} "
+                         f"({body[at:at + 6]!r}): a JSON string must be valid Unicode")
             return
         sent = False
 
