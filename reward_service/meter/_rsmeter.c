@@ -1437,22 +1437,28 @@ static PyObject *region(PyObject *args, int dry) {
             }
         }
         PyObject *value = PyObject_Call(fn, PyTuple_GET_ITEM(c, 0), PyTuple_GET_ITEM(c, 1));
+        /* The output's encoding and snapshot are the test's time too: both can run the
+         * candidate's code (an int subclass's __int__, a node's properties under the problem's
+         * encoder), and work deferred there had escaped the test's limit (a timeout passed). */
+        if (value != NULL && encoder != Py_None)
+            value = PyObject_CallOneArg(encoder, value);
+        PyObject *snap = value ? snapshot(value, dumps, metered) : NULL;
         if (timed) {
             double took = process_cpu_s() - started;
             if (lowered)
                 (void)setrlimit(RLIMIT_CPU, &run_cpu);
             PyObject *t = PyFloat_FromDouble(took);
-            if (t == NULL || PyList_Append(times, t) != 0)
+            if (t == NULL || PyList_Append(times, t) != 0) {
+                Py_XDECREF(snap);
                 break;
+            }
             if (limit_s[done] > 0 && took > limit_s[done]) {  /* past its limit, whatever it returned */
+                Py_XDECREF(snap);
                 PyErr_Clear();
                 call_timed_out = 1;
                 break;
             }
         }
-        if (value != NULL && encoder != Py_None)
-            value = PyObject_CallOneArg(encoder, value);
-        PyObject *snap = value ? snapshot(value, dumps, metered) : NULL;
         if (snap == NULL)
             break;
         if (PyList_Append(results, snap) != 0)

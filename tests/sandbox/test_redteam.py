@@ -646,3 +646,32 @@ def test_a_run_cannot_break_the_pipes_of_the_runs_after_it(scorer: Scorer) -> No
     for again in range(2):  # the honest responses after it, in the same zygotes
         m = scorer.evaluate(problem, reference + f"# response {again}\n")
         assert m.verdict is Verdict.passed, (m.verdict, m.diagnostic)
+
+
+# The per-test CPU limit timed the call alone; the output's encoding and snapshot came after
+# it, and both can run the candidate's code (an int subclass's __int__): 1.5 s of work
+# deferred there passed a test whose limit is 1 s, where the same work in the call was a
+# timeout. The limit now covers the call and its output's encoding.
+LAZY_SLOW = """
+import time
+class Lazy(int):
+    def __new__(cls, n):
+        o = super().__new__(cls, 0)
+        o.n = n
+        return o
+    def __int__(self):
+        if self.n == 57:
+            end = time.process_time() + 1.5
+            while time.process_time() < end:
+                pass
+        return sum(i * i for i in range(self.n))
+def f(n):
+    return Lazy(n)
+"""
+
+
+def test_work_deferred_to_the_outputs_encoding_is_within_the_tests_time_limit(scorer: Scorer) -> None:
+    for measure in (False, True):
+        m = scorer.evaluate(PROBLEM, LAZY_SLOW, measure=measure)
+        assert m.verdict is Verdict.timeout, (measure, m.verdict, m.diagnostic)
+        assert m.diagnostic.test_index == 2, m.diagnostic
