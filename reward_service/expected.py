@@ -95,7 +95,7 @@ class ExpectedOutputs:
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._values: dict[str, Expected] = {}
-        self._full: dict[tuple[str, str], list[Any]] = {}
+        self._full: dict[tuple[str, str], list[Any] | None] = {}
         self._metered: dict[tuple[str, str], bool] = {}
         self._comparable: dict[tuple[str, str], bool] = {}
         self._invalid: dict[str, InvalidProblem] = {}
@@ -106,8 +106,11 @@ class ExpectedOutputs:
                                                                                         self._compute(problem)),
                           self._values)
 
-    def full(self, problem: Problem, which: str) -> list[Any]:
-        """The reference's outputs in full: ``which`` is ``tests`` or ``perf:<j>``."""
+    def full(self, problem: Problem, which: str) -> list[Any] | None:
+        """The reference's outputs in full: ``which`` is ``tests`` or ``perf:<j>``; None when
+        they are past the output limit in full (the problem is valid: its digests are judged).
+        That was an invalid problem for good, so one small wrong answer compared with a huge
+        expected one (Mbpp/255) nulled every later reward of the problem on that worker."""
         return self._once(problem, which, lambda: self._compute_full(problem, which), self._full)
 
     def check_meterable(self, problem: Problem, j: int) -> None:
@@ -190,7 +193,10 @@ class ExpectedOutputs:
         return value
 
     def _run(self, problem: Problem, spec: RunSpec, what: str) -> RunOutcome:
-        outcome = self.sandbox.run_untrusted(spec)
+        return self._checked(problem, self.sandbox.run_untrusted(spec), what)
+
+    @staticmethod
+    def _checked(problem: Problem, outcome: RunOutcome, what: str) -> RunOutcome:
         if outcome.status is not RunStatus.ok:
             raise InvalidProblem(f"problem {problem.id!r}: the reference is wrong or too costly: {_why(outcome, what)}",
                                  problem_id=problem.id)
@@ -223,12 +229,17 @@ class ExpectedOutputs:
                 perf += self._run(problem, spec, "performance inputs").outputs
         return Expected(tests=tests, perf=perf, reference_cpu_s=cpu, reference_call_cpu_s=call_cpu)
 
-    def _compute_full(self, problem: Problem, which: str) -> list[Any]:
+    def _compute_full(self, problem: Problem, which: str) -> list[Any] | None:
         if problem.reference is None:  # the tests' own expected outputs are never digests
             return [t.expected for t in problem.tests]
         if which == "tests":
-            run = self._run(problem, test_spec(problem, problem.reference, problem.tests, digest=False), "tests")
+            spec = test_spec(problem, problem.reference, problem.tests, digest=False)
+        else:
+            spec = perf_specs(problem, problem.reference, measure=False, digest=False)[int(which.split(":", 1)[1])]
+        outcome = self.sandbox.run_untrusted(spec)
+        if outcome.status is RunStatus.output_limit:
+            return None
+        run = self._checked(problem, outcome, "tests" if which == "tests" else "performance inputs")
+        if which == "tests":
             return [t.expected if t.has_expected else run.outputs[i] for i, t in enumerate(problem.tests)]
-        j = int(which.split(":", 1)[1])
-        spec = perf_specs(problem, problem.reference, measure=False, digest=False)[j]
-        return self._run(problem, spec, "performance inputs").outputs
+        return run.outputs

@@ -264,6 +264,17 @@ class Judge:
                 return undecided[0], f": the full-output rerun failed ({rerun.status.value})"
             again = rerun.outputs
         full = self.expected.full(problem, which)
+        if full is None:
+            # The reference's outputs are past the output limit in full. An output that came
+            # in full the first time (under 20,000 values and 65,536 characters) cannot equal
+            # one that size (equal values have as many values, the same strings, numbers of a
+            # bounded length): it is wrong. One that came as a digest cannot be judged here:
+            # the infrastructure's limit, not the candidate's fault (a null, never the problem's).
+            for i in undecided:
+                if not has_digest(actual[i]):
+                    return i, ""
+            raise SandboxError(f"problem {problem.id!r}: output {undecided[0]} on the {which} cannot be judged: the "
+                               "reference's outputs in full are past the output limit (sandbox.max_output_bytes)")
         for i in undecided:
             # The output judged is the first run's (whose count is kept). Where it came as a
             # digest, the rerun stands for it and must have given the same output; where it

@@ -226,3 +226,23 @@ def test_comparing_nested_set_members_and_dict_keys_reads_each_part_once() -> No
     assert outputs_match(wire.encode([2.0000001]), wire.encode([2.0]), loose)
     assert not outputs_match(wire.encode([2.0000001]), wire.encode([2]), loose)
     assert outputs_match(wire.encode([2.0]), wire.encode([2]), loose)
+
+
+def test_a_small_wrong_answer_against_an_expected_output_too_large_in_full_is_wrong(tmp_path: Path) -> None:
+    # A red-team finding on Mbpp/255: the expected output of a big test came as a digest; a
+    # small wrong one left it undecided, the reference's outputs in full were past the output
+    # limit, and that made the problem invalid for good: this reward and every later one null.
+    from reward_service.settings import MeterSettings, SandboxSettings, Settings
+
+    settings = Settings(data_dir=tmp_path, sandbox=SandboxSettings(concurrency=1, max_output_bytes=2 << 20),
+                        meter=MeterSettings(backend="callgrind"))
+    problem = Problem(id="t/too-large-in-full", entry_point="f", reference="def f(n):\n    return list(range(n))\n",
+                      tests=[{"args": [3]}, {"args": [400_000]}], efficiency="none")
+    right = "def f(n):\n    return list(range(n))\n"
+    small = "def f(n):\n    return list(range(n)) if n < 10 else []\n"
+    huge = "def f(n):\n    return list(range(n)) if n < 10 else list(range(200_000))\n"  # a digest, in full 1.3 MB
+    with Scorer(settings) as scorer:
+        assert verdicts(scorer, problem, right, small, right) == [Verdict.passed, Verdict.wrong_answer, Verdict.passed]
+        # two outputs too large to compare in full: the infrastructure's limit, a null for this
+        # candidate, never the problem's
+        assert verdicts(scorer, problem, huge, right) == [Verdict.sandbox_error, Verdict.passed]
