@@ -186,18 +186,22 @@ def outputs_match(actual: Any, expected: Any, comparison: Comparison) -> bool:
 
 # ---------------------------------------------------------------- the checker's own run
 #: appended to the problem's setup in a checker run: builds each call from JSON texts
+#: (the outputs stay JSON texts until the checker's call: decoded before the run is armed, a
+#: candidate's output built to be slow or large to decode used the run's CPU or memory as the
+#: problem's trusted code, and its wrong answer became an invalid problem, a null)
 CHECKER_SETUP = """
 import json as _rs_json
 def _rs_case(call, expected, actual):
     args, kwargs = call
-    return ([{"args": list(args), "kwargs": dict(kwargs)}, _rs_json.loads(expected), _rs_json.loads(actual)], {})
+    return ([{"args": list(args), "kwargs": dict(kwargs)}, expected, actual], {})
 """
 
-#: appended to the problem's checker: the entry point of a checker run
+#: appended to the problem's checker: the entry point of a checker run, which decodes the outputs
 CHECKER_WRAPPER = """
+import json as _rs_json
 import wire as _rs_wire
 def __rs_check__(inp, expected, actual):
-    return bool(check(inp, _rs_wire.decode(expected), _rs_wire.decode(actual)))
+    return bool(check(inp, _rs_wire.decode(_rs_json.loads(expected)), _rs_wire.decode(_rs_json.loads(actual))))
 """
 
 

@@ -71,11 +71,11 @@ def checker_spec(problem: Problem, actual: Sequence[Any], expected: Sequence[Any
     checker = (problem.comparison.checker or "") + CHECKER_WRAPPER
     setup = (problem.setup or "") + CHECKER_SETUP
     if perf_spec is not None and perf_spec.generator:
-        generator = perf_spec.generator + (
-            "\nimport json as _rs_json\n_rs_generate = generate\n"
+        generator = perf_spec.generator + (  # the outputs as JSON texts, decoded by the checker's call (compare.py)
+            "\n_rs_generate = generate\n"
             "def generate(scale, seed):\n    made = _rs_generate(scale, seed)\n"
             "    return {'args': [{'args': list(made.get('args', [])), 'kwargs': dict(made.get('kwargs', {}))}, "
-            f"_rs_json.loads({json.dumps(json.dumps(expected[0]))}), _rs_json.loads({json.dumps(json.dumps(actual[0]))})]}}\n"
+            f"{json.dumps(json.dumps(expected[0]))}, {json.dumps(json.dumps(actual[0]))}]}}\n"
         )
         return dataclasses.replace(perf_spec, code=checker, entry=_CHECK_ENTRY, setup=setup, generator=generator,
                                    output_encoder=None, measure=False, cpu_s=problem.limits.time_s, digest=False)

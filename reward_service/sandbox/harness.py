@@ -68,6 +68,7 @@ from protocol import (  # type: ignore[import-not-found,unused-ignore]  # noqa: 
     write_report,
 )
 from runner import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
+    CACHED_SOURCE_CHARS,
     METER_DIR,
     MODE,
     SCRATCH,
@@ -694,9 +695,10 @@ def _compiled_sources(req: dict[str, Any]) -> dict[str, Any] | None:
         compiled: dict[str, Any] | None = marshal.loads(bytes(buf)) if done else None
     except (ValueError, EOFError, TypeError):
         compiled = None  # the compiler died: the run compiles (and fails) on its own
-    if len(_COMPILED_SOURCES) >= 64:
-        _COMPILED_SOURCES.clear()
-    _COMPILED_SOURCES[key] = compiled
+    if sum(len(part) for part in key if type(part) is str) <= CACHED_SOURCE_CHARS:
+        if len(_COMPILED_SOURCES) >= 64:
+            _COMPILED_SOURCES.clear()
+        _COMPILED_SOURCES[key] = compiled
     return compiled
 
 

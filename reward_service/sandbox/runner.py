@@ -111,6 +111,9 @@ def _code(source: Any, filename: str) -> Any:
 
 
 _COMPILED: dict[tuple[str, str], Any] = {}  # the zygote's recent compilations (code objects are immutable)
+#: the longest source whose compilation is kept: a checker run's sources carry the candidate's
+#: outputs (up to ~95 MB of literal), and 64 of them kept gigabytes in the zygote
+CACHED_SOURCE_CHARS = 1 << 16
 
 
 def compile_request(req: dict[str, Any], hoist: bool = True) -> dict[str, Any]:
@@ -134,9 +137,10 @@ def compile_request(req: dict[str, Any], hoist: bool = True) -> dict[str, Any]:
                     code = split_prelude(source) if key == "code" and hoist else (None, _compile(source, filename))
                 except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
                     continue
-                if len(_COMPILED) >= 64:
-                    _COMPILED.clear()
-                _COMPILED[(filename, source)] = code
+                if len(source) <= CACHED_SOURCE_CHARS:
+                    if len(_COMPILED) >= 64:
+                        _COMPILED.clear()
+                    _COMPILED[(filename, source)] = code
             if key == "code" and hoist:
                 out["prelude"], out[key] = code
             else:

@@ -675,3 +675,39 @@ def test_work_deferred_to_the_outputs_encoding_is_within_the_tests_time_limit(sc
         m = scorer.evaluate(PROBLEM, LAZY_SLOW, measure=measure)
         assert m.verdict is Verdict.timeout, (measure, m.verdict, m.diagnostic)
         assert m.diagnostic.test_index == 2, m.diagnostic
+
+
+def test_an_output_slow_to_decode_in_the_checkers_run_is_the_candidates_failure(scorer: Scorer) -> None:
+    # 3M lists (shared: cheap to build) nested 150 deep, on the performance input: the checker's
+    # run decoded the outputs before it was armed, as the problem's trusted inputs, and at a
+    # checker's small time_s that used the run's CPU limit: an invalid problem (reward null)
+    # for a wrong answer. The outputs now stay JSON texts until the checker's own call.
+    checker = "def check(inp, expected, actual):\n    return sorted(actual) == sorted(expected)\n"
+    problem = Problem(id="redteam/checker-deep", entry_point="f", reference="def f(n):\n    return list(range(n))\n",
+                      tests=[{"args": [3]}, {"args": [5]}], performance={"inputs": [{"args": [100]}]},
+                      comparison={"mode": "checker", "checker": checker},
+                      limits={"time_s": 1, "perf_time_s": 60, "memory_mb": 3000})
+    code = """
+def f(n):
+    if n < 100:
+        return list(range(n))
+    x = []
+    for i in range(150):
+        x = [x]
+    return [x] * 20000
+"""
+    m = scorer.evaluate(problem, code)
+    assert m.verdict is Verdict.wrong_answer, (m.verdict, m.diagnostic)
+    assert m.diagnostic.perf_input_index == 0
+
+
+def test_the_zygotes_compile_cache_keeps_no_large_source() -> None:
+    # A checker's run carries the candidate's outputs in its sources (a generator's literal):
+    # the zygote kept each compiled, 95 MB a candidate, up to 64 of them (gigabytes: a
+    # container past its memory limit, every run in it a null).
+    from reward_service.sandbox import runner
+
+    runner._COMPILED.clear()
+    big = "X = " + repr("q" * (runner.CACHED_SOURCE_CHARS + 1)) + "\n"
+    runner.compile_request({"code": "def f():\n    return 1\n", "generator": big}, hoist=False)
+    assert [len(source) for _, source in runner._COMPILED] == [len("def f():\n    return 1\n")]
