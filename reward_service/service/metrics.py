@@ -12,6 +12,8 @@ Names (the Grafana dashboard queries these):
 API process
     reward_http_requests_total{method,route,status}          counter
     reward_http_request_duration_seconds{method,route}       histogram
+      (method: an HTTP method or "other"; route: the route template or "unmatched": no
+      client-chosen value becomes a label)
     reward_candidates_scored_total{verdict}                  counter (responses answered)
     reward_cache_lookups_total{outcome="hit"|"miss"}         counter (unique codes)
     reward_tasks_enqueued_total                              counter

@@ -62,3 +62,18 @@ def test_probes_answer_while_the_thread_pool_is_full_of_waiting_requests(make_cl
     assert timings["/healthz"][0] == 200, timings
     assert timings["/readyz"][0] == 503, timings  # answered: no worker, so not ready
     assert timings["/metrics"][0] == 200, timings
+
+
+def test_metrics_labels_are_bounded_whatever_the_client_sends(make_cluster: Any) -> None:
+    url = make_cluster().api()
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for i in range(5):
+            client.request(f"XMETHOD{i}", "/healthz")
+            client.request(f"XMETHOD{i}", f"/no/such/path/{i}")
+            client.request("GET", f"/v1/jobs/unknown{i}", headers=AUTH)
+        text = client.get("/metrics").text
+    series = [line for line in text.splitlines() if line.startswith("reward_http_requests_total{")]
+    assert "XMETHOD" not in text and "unknown" not in text and "/no/such" not in text, series
+    assert any('method="other"' in line and 'route="/healthz"' in line for line in series), series
+    assert any('method="other"' in line and 'route="unmatched"' in line for line in series), series
+    assert any('route="/v1/jobs/{job_id}"' in line and 'status="404"' in line for line in series), series
