@@ -191,6 +191,30 @@ def test_metrics(api: httpx.Client, cluster: Cluster) -> None:
         assert name in text, name
 
 
+def _scored(cluster: Cluster) -> float:
+    text = httpx.get(cluster.url + "/metrics").text  # type: ignore[attr-defined]
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("reward_candidates_scored_total{"))
+
+
+def test_every_answered_response_is_counted_once(api: httpx.Client, cluster: Cluster) -> None:
+    api.put("/v1/problems/t/counted", json=p.sumto("t/counted"))
+    options = {"measure": False}
+    before = _scored(cluster)
+    batch = api.post("/v1/rewards", json={"groups": [{"problem_id": "t/counted", "responses": [p.FAST, p.WRONG]}],
+                                          "options": options})  # fmt: skip
+    assert batch.status_code == 200, batch.text
+    assert _scored(cluster) - before == 2
+    members = api.post("/v1/groups/members", json={"group_key": "counted/1", "size": 3, "problem_id": "t/counted",
+                                                   "members": [{"index": i, "response": r} for i, r in
+                                                               enumerate([p.FAST, p.WRONG, p.NO_CODE])],
+                                                   "options": options})  # fmt: skip
+    assert members.status_code == 200, members.text
+    assert _scored(cluster) - before == 5
+    compat = api.post("/v1/compat/openrlhf?n=1", json={"query": ["q" + p.FAST], "prompts": ["q"], "labels": ["t/counted"]})
+    assert compat.status_code == 200, compat.text
+    assert _scored(cluster) - before == 6
+
+
 def test_worker_check(cluster: Cluster, tmp_path: Path) -> None:
     import os
     import subprocess

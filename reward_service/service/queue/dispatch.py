@@ -170,7 +170,5 @@ class Dispatcher:
 
     def assemble(self, plan: Plan, have: dict[str, Measurement]) -> list[GroupOut]:
         out = assemble(plan, self.backend.problems.by_version, have)
-        for group in out:
-            for response in group.results:
-                metrics.CANDIDATES.labels(response.verdict.value).inc()
+        metrics.count_scored(response.verdict for group in out for response in group.results)
         return out
