@@ -177,7 +177,8 @@ def test_auth_enforced(cluster: Cluster) -> None:
             assert reply.status_code == 401 and reply.json()["error"]["code"] == "unauthorized"
     assert httpx.get(url + "/healthz").status_code == 200
     ready = httpx.get(url + "/readyz").json()
-    assert ready == {"ready": True, "checks": {"redis": True, "workers": True, "sandbox": True}}
+    assert ready == {"ready": True, "checks": {"redis": True, "workers": True, "sandbox": True, "environment": True},
+                     "reason": None}  # fmt: skip
     for probe in ("/healthz", "/readyz"):  # load balancers probe with HEAD
         head = httpx.head(url + probe)
         assert head.status_code == 200 and head.content == b"", probe

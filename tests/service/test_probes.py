@@ -77,3 +77,19 @@ def test_metrics_labels_are_bounded_whatever_the_client_sends(make_cluster: Any)
     assert any('method="other"' in line and 'route="/healthz"' in line for line in series), series
     assert any('method="other"' in line and 'route="unmatched"' in line for line in series), series
     assert any('route="/v1/jobs/{job_id}"' in line and 'status="404"' in line for line in series), series
+
+
+def test_not_ready_while_no_worker_measures_in_the_apis_environment(make_cluster: Any) -> None:
+    cluster = make_cluster()
+    url = cluster.api(REWARD_METER__HASH_SEED=7)  # the API tags tasks seed=7; the worker measures with seed=0
+    cluster.worker()
+    cluster.wait_ready(1)
+    reply = httpx.get(url + "/readyz", timeout=10)
+    assert reply.status_code == 503, reply.text
+    body = reply.json()
+    assert body["checks"] == {"redis": True, "workers": True, "sandbox": True, "environment": False}
+    assert "environment" in body["reason"] and "seed=7" in body["reason"] and "seed=0" in body["reason"], body
+    matching = cluster.api()  # an API of the workers' own environment, on the same cluster: ready
+    assert httpx.get(matching + "/readyz", timeout=10).json() == {
+        "ready": True, "checks": {"redis": True, "workers": True, "sandbox": True, "environment": True}, "reason": None
+    }

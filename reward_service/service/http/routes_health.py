@@ -43,24 +43,41 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-def _checks(runtime: Runtime) -> dict[str, bool]:
+def _readiness(runtime: Runtime) -> Readiness:
     store = runtime.backend.store
     redis_ok = store.ping()
     workers = live_workers(store) if redis_ok else []
-    return {"redis": redis_ok, "workers": bool(workers), "sandbox": any(w.sandbox_ready for w in workers)}
+    ready_workers = [w for w in workers if w.sandbox_ready]
+    mine = runtime.dispatcher.environment  # what this API's tasks are tagged with; a worker refuses any other
+    checks = {"redis": redis_ok, "workers": bool(workers), "sandbox": bool(ready_workers),
+              "environment": any(w.environment == mine for w in ready_workers)}  # fmt: skip
+    if not redis_ok:
+        reason: str | None = "the store (Redis) is unreachable"
+    elif not workers:
+        reason = "no live worker"
+    elif not ready_workers:
+        reason = "no live worker's sandbox has passed its self-check"
+    elif not checks["environment"]:
+        theirs = sorted({w.environment for w in ready_workers})
+        reason = (f"no live worker measures in this API's environment {mine!r} (its tasks would all come back "
+                  f"sandbox_error); workers measure in {', '.join(repr(e) for e in theirs[:3])}"
+                  + (f" and {len(theirs) - 3} more" if len(theirs) > 3 else ""))
+    else:
+        reason = None
+    return Readiness(ready=reason is None, checks=checks, reason=reason)
 
 
 @router.api_route("/readyz", methods=["GET", "HEAD"], response_model=Readiness,
                   responses={503: {"model": Readiness, "description": "not ready"}})
 async def readyz(response: Response, runtime: Runtime = Depends(get_runtime)) -> Readiness:
-    """Ready to score: store reachable, at least one live worker, and a sandbox that passed its self-check."""
+    """Ready to score: store reachable, a live worker whose sandbox passed its self-check, in this API's environment."""
     try:
-        checks = await _off_loop(runtime, lambda: _checks(runtime))
+        readiness = await _off_loop(runtime, lambda: _readiness(runtime))
     except TimeoutError:
-        checks = {"redis": False, "workers": False, "sandbox": False}
-    ready = all(checks.values())
-    response.status_code = 200 if ready else 503
-    return Readiness(ready=ready, checks=checks)
+        checks = {"redis": False, "workers": False, "sandbox": False, "environment": False}
+        readiness = Readiness(ready=False, checks=checks, reason=f"the store did not answer within {PROBE_TIMEOUT_S:.0f} s")
+    response.status_code = 200 if readiness.ready else 503
+    return readiness
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
