@@ -74,7 +74,10 @@ class ApiSettings(BaseModel):
     max_groups: int = Field(default=1024, ge=1)
     max_responses_per_group: int = Field(default=256, ge=1)
     max_code_chars: int = Field(default=100_000, ge=100)
-    max_queued_tasks: int = Field(default=20_000, ge=1, description="Backpressure bound (429 beyond).")
+    max_queued_tasks: int = Field(
+        default=20_000, ge=1,
+        description="Backpressure bound: 429 for new tasks past it while the queue is busy (an empty queue takes any batch).",
+    )
     sync_deadline_s: float = Field(default=600.0, gt=0, description="Server-side deadline of /v1/rewards.")
     retry_after_s: int = Field(default=5, ge=1, le=3600, description="Retry-After (seconds) sent with 429.")
     group_deadline_s: float = Field(

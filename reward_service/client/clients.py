@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.parse
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -35,6 +36,14 @@ __all__ = ["RewardClient", "AsyncRewardClient", "DEFAULT_DEADLINE_S"]
 DEFAULT_DEADLINE_S = 600.0
 _MARGIN_S = 2.0  # the service's deadline ends this much before the client's, so its answer arrives
 M = TypeVar("M", bound=BaseModel)
+
+
+def _path_segment(value: str) -> str:
+    """``value`` as one URL path segment: every reserved character percent-encoded (``/``, ``?``,
+    ``#``, ``%`` too), and ``.``/``..`` spelled ``%2E`` so that no URL normalisation removes them.
+    The service decodes it back to ``value`` (``PUT /v1/problems/a%3Fb`` is problem ``a?b``)."""
+    quoted = urllib.parse.quote(value, safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 def _limits(connections: int) -> httpx.Limits:
@@ -140,7 +149,7 @@ class RewardClient(_Base):
 
     def put_problem(self, problem: Problem, *, deadline_s: float | None = None) -> ProblemInfo:
         """``PUT /v1/problems/{id}``: register (or replace) a problem."""
-        return self._call("PUT", f"/v1/problems/{problem.id}", problem, ProblemInfo, deadline_s)
+        return self._call("PUT", f"/v1/problems/{_path_segment(problem.id)}", problem, ProblemInfo, deadline_s)
 
 
 class AsyncRewardClient(_Base):
@@ -203,4 +212,4 @@ class AsyncRewardClient(_Base):
 
     async def put_problem(self, problem: Problem, *, deadline_s: float | None = None) -> ProblemInfo:
         """``PUT /v1/problems/{id}``: register (or replace) a problem."""
-        return await self._call("PUT", f"/v1/problems/{problem.id}", problem, ProblemInfo, deadline_s)
+        return await self._call("PUT", f"/v1/problems/{_path_segment(problem.id)}", problem, ProblemInfo, deadline_s)

@@ -12,7 +12,10 @@ Names (the Grafana dashboard queries these):
 API process
     reward_http_requests_total{method,route,status}          counter
     reward_http_request_duration_seconds{method,route}       histogram
-    reward_candidates_scored_total{verdict}                  counter (responses answered)
+      (method: an HTTP method or "other"; route: the route template or "unmatched": no
+      client-chosen value becomes a label)
+    reward_candidates_scored_total{verdict}                  counter (responses answered, once each,
+                                                             by every route: count_scored)
     reward_cache_lookups_total{outcome="hit"|"miss"}         counter (unique codes)
     reward_tasks_enqueued_total                              counter
 Cluster (scrape time)
@@ -44,6 +47,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
 
+from ..verdict import Verdict
 from .queue.heartbeat import live_workers
 from .queue.task_queue import TaskQueue
 from .state import keys
@@ -53,6 +57,7 @@ __all__ = [
     "HTTP_REQUESTS",
     "HTTP_LATENCY",
     "CANDIDATES",
+    "count_scored",
     "CACHE_LOOKUPS",
     "TASKS_ENQUEUED",
     "WORKER_MEASUREMENTS",
@@ -78,6 +83,12 @@ HTTP_LATENCY = Histogram(
 CANDIDATES = Counter("reward_candidates_scored", "Responses answered, by verdict.", ["verdict"])
 CACHE_LOOKUPS = Counter("reward_cache_lookups", "Result-cache lookups of unique codes.", ["outcome"])
 TASKS_ENQUEUED = Counter("reward_tasks_enqueued", "Tasks added to the queue.")
+
+
+def count_scored(verdicts: Iterable[Verdict]) -> None:
+    """Count answered responses in CANDIDATES: call it once per response a client is given."""
+    for verdict in verdicts:
+        CANDIDATES.labels(verdict.value).inc()
 
 WORKER_MEASUREMENTS = Counter("reward_worker_measurements", "Codes measured by this worker.", ["verdict"])
 WORKER_SANDBOX_SECONDS = Histogram(

@@ -5,6 +5,7 @@ mode) its own workers and scorer. Built in the app's lifespan, kept on ``app.sta
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -16,6 +17,8 @@ from .queue.worker import Worker
 
 __all__ = ["Runtime", "get_runtime"]
 
+_PROBE_THREADS = 4  # a few concurrent probes and scrapes; more wait their turn (each bounded by its timeout)
+
 
 @dataclass
 class Runtime:
@@ -23,6 +26,8 @@ class Runtime:
     backend: Backend
     dispatcher: Dispatcher
     worker: Worker | None = None  # embedded mode only
+    # The probes' own threads (/readyz, /metrics): never behind the requests waiting in the default pool.
+    probes: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(_PROBE_THREADS, "probe"))
     _exits: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @classmethod
@@ -30,6 +35,7 @@ class Runtime:
         backend = open_backend(settings)
         runtime = cls(settings, backend, Dispatcher(backend))
         runtime._exits.callback(backend.close)
+        runtime._exits.callback(runtime.probes.shutdown, wait=False, cancel_futures=True)
         backend.follow_completions()
         if backend.embedded:
             from ..scoring import Scorer  # the sandbox is only needed where workers run

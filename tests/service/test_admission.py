@@ -59,6 +59,17 @@ def test_over_the_bound_nothing_is_enqueued(parts: tuple[Admission, TaskQueue, R
     assert admission.admit([task("c")], bound=3) == Admitted(cached=0, enqueued=1)
 
 
+def test_a_batch_larger_than_the_bound_runs_alone(parts: tuple[Admission, TaskQueue, ResultCache]) -> None:
+    admission, queue, cache = parts
+    big = [task(f"big{i}") for i in range(5)]
+    # an empty queue takes it (refusing it would refuse it forever) ...
+    assert admission.admit(big, bound=3) == Admitted(cached=0, enqueued=5)
+    assert queue.depth() == 5
+    # ... and a busy one refuses what would take it past the bound, however small
+    assert admission.admit([task("small")], bound=3) == Admitted(cached=0, enqueued=0, refused=True)
+    assert admission.admit(big[:2], bound=3) == Admitted(cached=0, enqueued=0)  # in flight: no new work
+
+
 def test_a_stale_problem_version_does_nothing(parts: tuple[Admission, TaskQueue, ResultCache]) -> None:
     admission, queue, cache = parts
     problems = ProblemStore(cache.store)

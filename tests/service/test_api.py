@@ -7,18 +7,20 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 import redis
 
+from reward_service.client import GroupIn, RewardClient, RewardOptions
 from reward_service.problem import Problem
 from reward_service.results import ScoreOptions
 from reward_service.scoring import Scorer
 from reward_service.settings import Settings
 
 from . import problems as p
-from .conftest import Cluster, RedisServer, wait_job
+from .conftest import TOKEN, Cluster, RedisServer, wait_job
 
 LIMITS = {
     "REWARD_API__MAX_GROUPS": 8,
@@ -195,7 +197,8 @@ def test_auth_enforced(cluster: Cluster) -> None:
             assert reply.status_code == 401 and reply.json()["error"]["code"] == "unauthorized"
     assert httpx.get(url + "/healthz").status_code == 200
     ready = httpx.get(url + "/readyz").json()
-    assert ready == {"ready": True, "checks": {"redis": True, "workers": True, "sandbox": True}}
+    assert ready == {"ready": True, "checks": {"redis": True, "workers": True, "sandbox": True, "environment": True},
+                     "reason": None}  # fmt: skip
     for probe in ("/healthz", "/readyz"):  # load balancers probe with HEAD
         head = httpx.head(url + probe)
         assert head.status_code == 200 and head.content == b"", probe
@@ -209,6 +212,45 @@ def test_metrics(api: httpx.Client, cluster: Cluster) -> None:
                  "reward_worker_slots_busy", "reward_cluster_measurements_total",
                  "reward_cluster_tasks_reclaimed_total", "reward_cluster_tasks_dead_lettered_total"):  # fmt: skip
         assert name in text, name
+
+
+def _scored(cluster: Cluster) -> float:
+    text = httpx.get(cluster.url + "/metrics").text  # type: ignore[attr-defined]
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("reward_candidates_scored_total{"))
+
+
+def test_every_answered_response_is_counted_once(api: httpx.Client, cluster: Cluster) -> None:
+    api.put("/v1/problems/t/counted", json=p.sumto("t/counted"))
+    options = {"measure": False}
+    before = _scored(cluster)
+    batch = api.post("/v1/rewards", json={"groups": [{"problem_id": "t/counted", "responses": [p.FAST, p.WRONG]}],
+                                          "options": options})  # fmt: skip
+    assert batch.status_code == 200, batch.text
+    assert _scored(cluster) - before == 2
+    members = api.post("/v1/groups/members", json={"group_key": "counted/1", "size": 3, "problem_id": "t/counted",
+                                                   "members": [{"index": i, "response": r} for i, r in
+                                                               enumerate([p.FAST, p.WRONG, p.NO_CODE])],
+                                                   "options": options})  # fmt: skip
+    assert members.status_code == 200, members.text
+    assert _scored(cluster) - before == 5
+    compat = api.post("/v1/compat/openrlhf?n=1", json={"query": ["q" + p.FAST], "prompts": ["q"], "labels": ["t/counted"]})
+    assert compat.status_code == 200, compat.text
+    assert _scored(cluster) - before == 6
+
+
+def test_client_problem_ids_with_reserved_characters(api: httpx.Client, cluster: Cluster) -> None:
+    ids = ["a?b", "a#b", "a%2Fb", "a b", "/lead", "x/../y", "ü/é", ".."]
+    with RewardClient(cluster.url, token=TOKEN, deadline_s=60) as client:  # type: ignore[attr-defined]
+        for pid in ids:
+            info = client.put_problem(Problem.model_validate(p.sumto(pid)))
+            assert info.id == pid and info.created, (pid, info)
+            got = api.get(f"/v1/problems/{quote(pid, safe='').replace('..', '%2E%2E')}")
+            assert got.status_code == 200 and got.json()["id"] == pid, (pid, got.text)
+        reply = client.rewards([GroupIn(problem_id=pid, responses=[p.FAST]) for pid in ids], RewardOptions(measure=False))
+    assert [g.problem_id for g in reply.groups] == ids
+    assert all(g.results[0].verdict.value == "passed" for g in reply.groups)
+    listed = {i["id"] for i in api.get("/v1/problems").json()["problems"]}
+    assert set(ids) <= listed and not {"a", "x/y", "y", "lead", "a/b"} & listed
 
 
 def test_worker_check(cluster: Cluster, tmp_path: Path) -> None:

@@ -114,3 +114,32 @@ def test_overload_gets_429_and_keeps_accepted_work(make_cluster: Any) -> None:
         cluster.worker()
         done = wait_job(api, first.json()["job_id"], timeout_s=60)
         assert [r["verdict"] for r in done["result"]["groups"][0]["results"]] == ["passed"] * 3
+
+
+def test_a_batch_larger_than_the_bound_runs_alone_and_a_refused_job_is_not_stored(
+    make_cluster: Any, redis_server: RedisServer
+) -> None:
+    cluster = make_cluster(REWARD_API__MAX_QUEUED_TASKS=2)
+    url = cluster.api()  # no worker yet: the queue only fills
+    client = redis_server.client()
+    codes = [p.fenced(f"def sumto(n):\n    y = {i}\n    return n * (n + 1) // 2\n") for i in range(7)]
+    options = {"measure": False}
+
+    def jobs() -> set[str]:
+        return {k for k in client.scan_iter("rs:job:*") if not k.endswith(":state")}
+
+    with httpx.Client(base_url=url, headers=AUTH, timeout=60) as api:
+        api.put("/v1/problems/t/big", json=p.sumto("t/big"))
+        big = api.post("/v1/jobs", json={"groups": [{"problem_id": "t/big", "responses": codes[:4]}], "options": options})
+        assert big.status_code == 202, big.text  # 4 new tasks > bound 2, but the queue was empty
+        job_id = big.json()["job_id"]
+        for _ in range(3):  # the queue is busy now: refused, and each refusal leaves nothing behind
+            over = api.post("/v1/jobs", json={"groups": [{"problem_id": "t/big", "responses": codes[4:]}],
+                                              "options": options})  # fmt: skip
+            assert over.status_code == 429 and over.json()["error"]["code"] == "overloaded"
+        assert jobs() == {f"rs:job:{job_id}"} and set(client.scan_iter("rs:job:*:state")) == {f"rs:job:{job_id}:state"}
+        cluster.worker()
+        done = wait_job(api, job_id, timeout_s=60)
+        assert [r["verdict"] for r in done["result"]["groups"][0]["results"]] == ["passed"] * 4
+        late = api.post("/v1/jobs", json={"groups": [{"problem_id": "t/big", "responses": codes[4:]}], "options": options})
+        assert late.status_code == 202, late.text  # drained: the same batch now fits

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import metrics
 
-__all__ = ["BodyLimit", "RequestMetrics"]
+__all__ = ["BodyLimit", "RequestMetrics", "method_label"]
 
 
 async def _reply(send: Send, status: int, code: str, message: str) -> None:
@@ -111,7 +111,19 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+# HTTP's own methods (RFC 9110 and PATCH). Any other token a client sends is labelled "other": the method is
+# the client's to choose, and every distinct label value would be a new time series (unbounded cardinality).
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"})
+
+
+def method_label(method: str) -> str:
+    """The request's method as a metrics label: one of :data:`_METHODS`, or ``"other"``."""
+    return method if method in _METHODS else "other"
+
+
 class RequestMetrics:
+    """Count and time each request by method, route template (never the raw path) and status."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -133,6 +145,6 @@ class RequestMetrics:
         finally:
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
-            method = str(scope["method"])
+            method = method_label(str(scope["method"]))
             metrics.HTTP_REQUESTS.labels(method, path, str(status)).inc()
             metrics.HTTP_LATENCY.labels(method, path).observe(time.perf_counter() - started)

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from ...errors import DeadlineExceeded, InvalidInput, InvalidProblem, LimitExceeded
 from ...problem import Problem
 from ...verdict import Verdict
+from .. import metrics
 from ..queue.rendezvous import gather_members
 from ..runtime import Runtime, get_runtime
 from ..state import keys
@@ -97,6 +98,7 @@ async def _one(runtime: Runtime, query: str, prompt: str, label: str, n: int) ->
     try:
         reply = await gather_members(runtime.dispatcher, request, deadline)
     except DeadlineExceeded:  # never measured in time: answer anyway, as an infrastructure failure
+        metrics.count_scored([Verdict.sandbox_error])
         return {"reward": 0.0, "score": 0.0, "passed": 0.0, "instructions": 0.0,
                 "verdict": float(VERDICT_CODES[Verdict.sandbox_error]), "sandbox_error": 1.0, "partial": 1.0}  # fmt: skip
     result = reply.results[0]

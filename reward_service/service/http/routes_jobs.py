@@ -57,8 +57,10 @@ def submit_job(request: RewardsRequest, runtime: Runtime = Depends(get_runtime))
     job_id = uuid.uuid4().hex
     plan, tasks = runtime.dispatcher.plan(request, job=job_id)
     job = Job(id=job_id, plan=plan, tasks=tasks)
-    runtime.backend.jobs.save(job)  # saved first: a worker may look its state up at once
+    # admitted first, saved after: a refused (429) or failed submission leaves no job behind. A worker
+    # that finds no job state before the save only checks for cancellation, which cannot have happened yet.
     runtime.dispatcher.submit(tasks)
+    runtime.backend.jobs.save(job)
     return JobAccepted(job_id=job.id, state=job.state, status_url=f"/v1/jobs/{job.id}")
 
 

@@ -158,9 +158,12 @@ class Readiness(BaseModel):
     ready: bool
     checks: dict[str, bool] = Field(
         description="redis: store reachable; workers: at least one live worker; "
-        "sandbox: a worker's sandbox passed its self-check.",
-        examples=[{"redis": True, "workers": True, "sandbox": True}],
+        "sandbox: a worker's sandbox passed its self-check; environment: such a worker measures in this "
+        "API's environment (meter, sandbox image, hash seed, harness version), so it takes this API's tasks.",
+        examples=[{"redis": True, "workers": True, "sandbox": True, "environment": True}],
     )
+    reason: str | None = Field(default=None, description="Why not ready (null when ready).",
+                               examples=["no live worker measures in this API's environment"])
 
 
 class MemberIn(BaseModel):

@@ -2,8 +2,10 @@
 
 For each task: a stored result means nothing to do (a cache hit); an in-flight marker means
 another request's copy is queued or running; the rest is new work. New work is refused as
-a whole when it would take the queue past its bound (the caller answers 429 and nothing was
-enqueued); otherwise it is enqueued with its in-flight marker.
+a whole when it would take a busy queue past its bound (the caller answers 429 and nothing
+was enqueued); otherwise it is enqueued with its in-flight marker. An empty queue admits any
+request, however many new tasks it brings: a batch larger than the bound could never fit,
+so it runs alone rather than being refused forever (later requests wait for it to drain).
 
 * :class:`RedisAdmission` does all of it in one Lua script, so one round trip per request
   whatever the outcome (it was four: read the results, the markers, the depth, then
@@ -42,7 +44,7 @@ class Admitted:
 
     cached: int  # already measured
     enqueued: int  # new work, now queued
-    refused: bool = False  # the new work would pass the bound: nothing was enqueued
+    refused: bool = False  # the new work would take a non-empty queue past the bound: nothing was enqueued
     stale: bool = False  # the expected problem version is no longer current: nothing was done
 
 
@@ -63,7 +65,8 @@ for i = 7, #ARGV, 2 do
     new[#new + 1] = i
   end
 end
-if #new > 0 and redis.call('XLEN', KEYS[1]) + #new > tonumber(ARGV[1]) then return {cached, 0, 1, 0} end
+local depth = #new > 0 and redis.call('XLEN', KEYS[1]) or 0
+if depth > 0 and depth + #new > tonumber(ARGV[1]) then return {cached, 0, 1, 0} end
 local enqueued = 0
 for _, i in ipairs(new) do
   if redis.call('SET', ARGV[3] .. ARGV[i], '1', 'NX', 'PX', ARGV[2]) then
@@ -105,6 +108,7 @@ class LocalAdmission:
         busy = self.queue.in_flight([t.key for t in missing])
         new = [t for t, b in zip(missing, busy, strict=True) if not b]
         cached = len(tasks) - len(missing)
-        if new and self.queue.depth() + len(new) > bound:
+        depth = self.queue.depth() if new else 0
+        if depth > 0 and depth + len(new) > bound:  # an empty queue takes any batch (see the module docstring)
             return Admitted(cached, 0, refused=True)
         return Admitted(cached, self.queue.enqueue(new))

@@ -4,8 +4,9 @@
   (:func:`reward_service.pipeline.plan_groups`: triage, then one task per unique problem
   version, normalised code, options and environment).
 * :meth:`Dispatcher.submit` looks the tasks up in the result cache, refuses new work with
-  429 when the queue is over its bound, and enqueues the misses (once, across requests),
-  in one step (:mod:`.admission`: one round trip on Redis).
+  429 when it would take a non-empty queue over its bound (an empty queue takes any batch),
+  and enqueues the misses (once, across requests), in one step (:mod:`.admission`: one
+  round trip on Redis).
 * :meth:`Dispatcher.collect` reads what is measured and re-enqueues tasks that were lost.
 * :meth:`Dispatcher.assemble` computes the group-normalised rewards once all are in
   (:func:`reward_service.pipeline.assemble`).
@@ -88,7 +89,8 @@ class Dispatcher:
 
     def submit(self, tasks: Sequence[Task], expect: tuple[str, str] | None = None) -> bool:
         """Enqueue the tasks not already measured nor in flight; 429 (nothing enqueued) when
-        the new ones would take the queue past its bound. One round trip (:mod:`.admission`).
+        the new ones would take a non-empty queue past its bound (an empty queue takes a batch
+        of any size). One round trip (:mod:`.admission`).
 
         With ``expect`` (problem id, version planned with), False and nothing done when the
         id no longer names that version: plan again, without recall."""
@@ -168,7 +170,5 @@ class Dispatcher:
 
     def assemble(self, plan: Plan, have: dict[str, Measurement]) -> list[GroupOut]:
         out = assemble(plan, self.backend.problems.by_version, have)
-        for group in out:
-            for response in group.results:
-                metrics.CANDIDATES.labels(response.verdict.value).inc()
+        metrics.count_scored(response.verdict for group in out for response in group.results)
         return out

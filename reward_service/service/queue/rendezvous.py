@@ -39,6 +39,7 @@ from starlette.concurrency import run_in_threadpool
 from ...errors import DeadlineExceeded
 from ...pipeline import assemble_group
 from ...results import GroupResult, Measurement
+from .. import metrics
 from ..http.schemas import GroupIn, GroupMembersRequest, GroupMembersResponse, RewardsRequest
 from ..state import keys
 from ..state.board import GroupMeta, MemberRecord
@@ -248,9 +249,11 @@ def _assemble(
 def _reply(
     request: GroupMembersRequest, result: GroupResult, present: list[int], mine: list[int], complete: bool
 ) -> GroupMembersResponse:
-    """This request's reply: its own members' results, by their index in the group."""
+    """This request's reply: its own members' results, by their index in the group (counted in
+    the scored metric here: a group's rewards may be shared by several waiters, each answers its own)."""
     position = {index: p for p, index in enumerate(present)}
     results = [result.results[position[i]].model_copy(update={"index": i}) for i in mine]
+    metrics.count_scored(r.verdict for r in results)
     return GroupMembersResponse(
         group_key=request.group_key,
         complete=complete,
