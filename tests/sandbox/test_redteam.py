@@ -533,7 +533,12 @@ def test_outputs_that_decode_to_far_more_than_they_weigh_are_the_candidates_outp
     # ``[[]] * n`` is n pointers in the run and 3 bytes of JSON a list, but ~64 bytes a list
     # decoded in the zygote, twice over: 11 million, for a checker (outputs in full), held
     # ~1.5 GB of a container whose memory was then the zygote's and the run's (a reward null).
-    problem = checker_problem("redteam/checker-lists", limits={"time_s": 40, "memory_mb": 1024})
+    # (a reference that takes ~1 s on that test: the test's limit, 4x that, covers the
+    # output's encoding, so the run gets to the zygote's decoding)
+    slow_reference = "import time\ndef f(n):\n    end = time.process_time() + (1.0 if n == 1000 else 0)\n" \
+        "    while time.process_time() < end:\n        pass\n    return sum(i * i for i in range(n))\n"
+    problem = checker_problem("redteam/checker-lists", limits={"time_s": 40, "memory_mb": 1024}).model_copy(
+        update={"reference": slow_reference})
     code = """
 def f(n):
     if n == 1000:
