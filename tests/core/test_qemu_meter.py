@@ -117,3 +117,41 @@ def test_the_environment_tag_carries_the_harness_version(qemu_scorer: Scorer, mo
         assert identity.environment_tag(qemu_scorer.settings, qemu_scorer.meter_name) != tag
     finally:
         identity.harness_version.cache_clear()
+
+
+# Threads in C code that releases the GIL run in parallel under QEMU (a host thread each),
+# and the plugin's inline add (load, add, store) lost their counts: 8 threads compressing
+# 100 KB each counted 269M-373M against 516M run one after the other (a red-team finding).
+# A run that starts a thread is counted by atomic callbacks from then on.
+ZLIB_THREADS = """
+import threading, zlib
+def f(n, together):
+    bufs = [bytes((i * 7 + j) % 251 for j in range(100_000)) for i in range(n)]
+    out = [0] * n
+    def work(i):
+        out[i] = zlib.crc32(zlib.compress(bufs[i], 9))
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+        if not together:
+            t.join()
+    for t in threads:
+        t.join()
+    return sum(out)
+"""
+
+
+def test_threads_running_in_parallel_are_counted_whole(qemu_scorer: Scorer) -> None:
+    from reward_service.problem import EntryPoint
+    from reward_service.sandbox.base import RunSpec
+
+    def count(s: Scorer, together: bool) -> int:
+        spec = RunSpec(code=ZLIB_THREADS, entry=EntryPoint(function="f"), inputs=[{"args": [8, together]}],
+                       measure=True, cpu_s=60)
+        outcome = s.sandbox.run_untrusted(spec)
+        assert outcome.instructions is not None, outcome.message
+        return outcome.instructions
+
+    one_by_one = count(qemu_scorer, False)
+    for _ in range(3):
+        assert abs(count(qemu_scorer, True) - one_by_one) < one_by_one * 0.001
