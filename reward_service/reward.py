@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from .results import Aggregate
 from .verdict import FIXED_REWARDS, Verdict
 
-__all__ = ["score_of", "efficiency_rewards", "aggregate_counts", "reward_for", "apply_rounding"]
+__all__ = ["score_of", "efficiency_rewards", "aggregate_counts", "reward_for", "apply_rounding", "stand_in_reward"]
 
 
 def score_of(instructions: int) -> float:
@@ -75,3 +75,13 @@ def reward_for(verdicts: Sequence[Verdict], instructions: Sequence[int | None]) 
         if v is not Verdict.passed:
             out[i] = FIXED_REWARDS[v]
     return out
+
+
+def stand_in_reward(reward: float | None, group_mean: float | None) -> float:
+    """The reward a trainer that cannot mask one sample gets for it: its own, or, for a null
+    (``sandbox_error``, ``invalid_problem``: not the model's fault), the mean of its group's
+    scored members, so its advantage over the group's baseline is zero instead of the
+    penalty a 0.0 would be (0.0 when nothing of the group was scored)."""
+    if reward is not None:
+        return float(reward)
+    return float(group_mean) if group_mean is not None else 0.0

@@ -40,3 +40,4 @@ def completion_text(completion: Any) -> str:
             elif isinstance(content, list):  # content blocks: [{"type": "text", "text": ...}]
                 parts.extend(str(b.get("text", "")) for b in content if isinstance(b, Mapping))
     return "\n".join(parts)
+

@@ -7,7 +7,8 @@ slime (624b824) calls ``await group_rm(args, samples)`` once per whole group (th
 of one prompt) and takes one reward per sample. The group is sent in one request to
 ``POST /v1/rewards``. The problem is each sample's ``label`` (a registered id, or an
 inline problem as a JSON object string), or ``metadata["problem_id"]`` /
-``metadata["problem"]`` when given. ``sandbox_error`` becomes 0.0 (slime has no masking);
+``metadata["problem"]`` when given. A null (``sandbox_error``, ``invalid_problem``) is masked:
+``sample.remove_sample = True`` (slime leaves it out of the loss), with the group's mean reward;
 ``sample.metadata["reward_service"]`` gets verdict, instructions, passed and sandbox_error.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..client import AsyncRewardClient, GroupIn
+from ..reward import stand_in_reward
 from .common import problem_fields
 
 __all__ = ["group_rm", "aclose"]
@@ -54,12 +56,20 @@ async def group_rm(args: Any, samples: Sequence[Any], **kwargs: Any) -> list[flo
     group = GroupIn(responses=[s.response for s in samples], **_problem(samples[0]))
     reply = await client.rewards([group])
     out: list[float] = []
-    for sample, result in zip(samples, reply.groups[0].results, strict=True):
+    scored = reply.groups[0]
+    for sample, result in zip(samples, scored.results, strict=True):
         metadata = getattr(sample, "metadata", None)
         if isinstance(metadata, dict):
             metadata["reward_service"] = {
                 "verdict": result.verdict.value, "instructions": result.instructions or 0,
                 "passed": result.verdict.value == "passed", "sandbox_error": result.reward is None,
             }  # fmt: skip
-        out.append(result.reward if result.reward is not None else 0.0)
+        if result.reward is None:
+            # not the model's fault: slime masks the sample out of the loss (Sample.remove_sample),
+            # and its reward is the group's mean, so it moves no other member's advantage
+            try:
+                sample.remove_sample = True
+            except AttributeError:
+                pass
+        out.append(stand_in_reward(result.reward, scored.summary.mean_reward))
     return out

@@ -148,6 +148,14 @@ class ServiceReward:
         groups: dict[str, list[int]] = {}
         for position, (key, _) in enumerate(located):
             groups.setdefault(key, []).append(position)
+        for key, positions in groups.items():
+            # rows of one group must share their problem: with another group size than the
+            # trainer's (num_generations_eval, say), the rows of a derived group were scored
+            # against the first row's problem, in silence
+            if any(problems[i] != problems[positions[0]] for i in positions):
+                raise ValueError(f"group {key}: rows {positions} hold different problems: ServiceReward's "
+                                 f"num_generations ({self.num_generations}) is not the trainer's group size "
+                                 "(set num_generations_eval to num_generations, or leave it unset)")
         client = self._client()
 
         async def score(key: str, positions: list[int]) -> tuple[list[int], GroupMembersResponse]:

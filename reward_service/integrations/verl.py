@@ -40,6 +40,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..client import AsyncRewardClient, RewardClient
+from ..reward import stand_in_reward
 from ..verdict import Verdict
 from .common import problem_fields
 
@@ -66,8 +67,10 @@ def _setting(config: Any, name: str, env: str) -> Any:
     return value if value is not None else os.environ.get(env)
 
 
-def score_of(reward: float | None, verdict: Verdict, instructions: int | None, partial: bool) -> dict[str, Any]:
-    """The reward manager's answer for one sample (also what ``compute_score`` returns, with ``score``)."""
+def score_of(reward: float | None, verdict: Verdict, instructions: int | None, partial: bool,
+             group_mean: float | None = None) -> dict[str, Any]:
+    """The reward manager's answer for one sample (also what ``compute_score`` returns, with ``score``).
+    verl cannot mask one sample: a null is its group's mean reward (``stand_in_reward``)."""
     passed = verdict is Verdict.passed
     info = {
         "verdict": verdict.value,
@@ -76,7 +79,7 @@ def score_of(reward: float | None, verdict: Verdict, instructions: int | None, p
         "sandbox_error": verdict.masked,
         "partial": partial,
     }
-    return {"reward_score": float(reward) if reward is not None else 0.0, "reward_extra_info": info}
+    return {"reward_score": stand_in_reward(reward, group_mean), "reward_extra_info": info}
 
 
 class ServiceRewardManager(_Base):
@@ -123,7 +126,7 @@ class ServiceRewardManager(_Base):
             f"verl/{uid}", self.n, [(uuid.uuid4().hex, text)], **problem_fields(ground_truth)
         )
         result = reply.results[0]
-        return score_of(result.reward, result.verdict, result.instructions, reply.partial)
+        return score_of(result.reward, result.verdict, result.instructions, reply.partial, reply.summary.mean_reward)
 
 
 def compute_score(

@@ -59,3 +59,12 @@ def test_rounding_and_aggregation() -> None:
     assert aggregate_counts([1, 2, 4], "mean") == 2
     with pytest.raises(ValueError):
         aggregate_counts([])
+
+
+def test_a_null_stands_in_as_its_groups_mean_for_trainers_that_cannot_mask() -> None:
+    from reward_service.reward import stand_in_reward
+
+    assert stand_in_reward(1.5, 1.2) == 1.5
+    assert stand_in_reward(None, 1.2) == 1.2  # zero advantage over the group's baseline
+    assert stand_in_reward(None, None) == 0.0
+    assert stand_in_reward(-1.5, None) == -1.5

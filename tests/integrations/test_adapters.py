@@ -206,6 +206,7 @@ class Sample:
     label: str
     group_index: int
     metadata: dict[str, Any] = field(default_factory=dict)
+    remove_sample: bool = False  # slime leaves such a sample out of the loss
 
 
 def test_slime_group_rm(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,3 +224,23 @@ def test_slime_group_rm(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
     rewards = asyncio.run(run())
     assert rewards == [r for _, r in one_request(service, group)]
     assert samples[0].metadata["reward_service"]["passed"] is True
+
+
+def test_slime_masks_a_null_and_gives_it_the_groups_mean(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An integration review: a null (not the model's fault) reached slime as 0.0, unmasked,
+    # though slime masks a sample with remove_sample.
+    monkeypatch.setenv("REWARD_SERVICE_URL", service)
+    monkeypatch.setenv("REWARD_SERVICE_TOKEN", TOKEN)
+    broken = json.dumps({**p.sumto("t/slime-broken"), "reference": "def sumto(n):\n    raise ValueError\n",
+                         "tests": [{"args": [3]}]})
+    samples = [Sample(PROMPT, r, broken, 0) for r in (p.FAST, p.SLOW)]
+
+    async def run() -> list[float]:
+        try:
+            return await slime.group_rm(None, samples)
+        finally:
+            await slime.aclose()
+
+    assert asyncio.run(run()) == [0.0, 0.0]  # nothing of the group scored: no mean to give
+    assert all(s.remove_sample for s in samples)
+    assert samples[0].metadata["reward_service"]["sandbox_error"] is True

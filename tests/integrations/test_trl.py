@@ -97,3 +97,18 @@ def check_against_one_request(url: str, groups: list[tuple[str, dict[int, dict[s
         assert [members[i]["reward"] for i in range(4)] == [r["reward"] for r in scored["results"]], key
         verdicts |= {r["verdict"] for r in scored["results"]}
     assert len(verdicts) >= 2  # the tiny policy writes varied answers
+
+
+def test_a_group_whose_rows_hold_different_problems_is_refused() -> None:
+    # An integration review: with another group size than the trainer's (TRL's
+    # num_generations_eval), a derived group's rows were all scored against its first row's
+    # problem: correct answers to B got -0.5 as answers to A.
+    import asyncio
+
+    import pytest
+
+    from reward_service.integrations.trl import ServiceReward
+
+    reward = ServiceReward("http://127.0.0.1:9", num_generations=4, run_id="t-mixed")
+    with pytest.raises(ValueError, match="different problems"):
+        asyncio.run(reward(prompts=["a", "a", "b", "b"], completions=["x"] * 4, problem_id=["A", "A", "B", "B"]))

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from ...errors import DeadlineExceeded, InvalidInput, InvalidProblem, LimitExceeded
 from ...problem import Problem
+from ...reward import stand_in_reward
 from ...verdict import Verdict
 from .. import metrics
 from ..queue.rendezvous import gather_members
@@ -104,7 +105,7 @@ async def _one(runtime: Runtime, query: str, prompt: str, label: str, n: int) ->
     result = reply.results[0]
     passed = result.verdict is Verdict.passed
     return {
-        "reward": result.reward if result.reward is not None else 0.0,
+        "reward": stand_in_reward(result.reward, reply.summary.mean_reward),  # OpenRLHF cannot mask one sample
         "score": 1.0 if passed else 0.0,
         "passed": 1.0 if passed else 0.0,
         "instructions": float(result.instructions or 0) if passed else 0.0,
@@ -122,7 +123,7 @@ async def openrlhf(
 ) -> OpenRLHFResponse:
     """OpenRLHF's remote reward: one reward per query, scored in groups of n samples per (prompt, label).
 
-    `rewards`: the paper's reward (0.0 for sandbox_error, which OpenRLHF cannot mask);
+    `rewards`: the paper's reward (for sandbox_error, which OpenRLHF cannot mask, the group's mean reward);
     `scores`: 1.0 if the response passed, else 0.0 (for dynamic filtering); `extra_logs`:
     passed, instructions, verdict (a code: `VERDICT_CODES`), sandbox_error and partial,
     all numbers. Scalars for a one-query request (OpenRLHF's case), else lists.
