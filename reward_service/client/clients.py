@@ -9,6 +9,7 @@ service's own pydantic models.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 import urllib.parse
 from collections.abc import Sequence
@@ -82,7 +83,7 @@ class _Base:
 
     def _pause_s(self, attempt: int, response: httpx.Response | None, deadline: float) -> float | None:
         """How long to wait before the next send, or None when no send is left."""
-        if attempt + 1 >= self.retry.attempts:
+        if self.retry.attempts is not None and attempt + 1 >= self.retry.attempts:
             return None
         after = retry_after_s(response) if response is not None and response.status_code == 429 else None
         pause = after if after is not None else self.retry.backoff_s(attempt)
@@ -112,7 +113,7 @@ class RewardClient(_Base):
         deadline = time.monotonic() + (deadline_s or self.deadline_s)
         payload: Any = body.model_dump(mode="json", exclude_none=True) if body is not None else None
         failure: Exception | None = None
-        for attempt in range(self.retry.attempts):
+        for attempt in itertools.count():
             response: httpx.Response | None = None
             try:
                 response = self._http.request(method, path, json=payload, timeout=max(0.1, deadline - time.monotonic()))
@@ -173,7 +174,7 @@ class AsyncRewardClient(_Base):
         deadline = time.monotonic() + (deadline_s or self.deadline_s)
         payload: Any = body.model_dump(mode="json", exclude_none=True) if body is not None else None
         failure: Exception | None = None
-        for attempt in range(self.retry.attempts):
+        for attempt in itertools.count():
             response: httpx.Response | None = None
             try:
                 response = await self._http.request(method, path, json=payload,

@@ -18,7 +18,9 @@ __all__ = ["RetryPolicy", "retryable", "retry_after_s"]
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 8  # sends in all, the first included
+    #: sends in all, the first included; None: as many as the call's deadline allows (8 sends
+    #: gave up after ~15 s: a service restarting for a minute ended a training run)
+    attempts: int | None = None
     base_s: float = 0.25  # backoff before the second send; doubles after each
     cap_s: float = 10.0  # the longest backoff
 

@@ -108,3 +108,14 @@ def test_async_client(scripted: Scripted) -> None:
 
     assert asyncio.run(run()).groups[0].results[0].verdict.value == "format_error"
     assert len(scripted.calls) == 2
+
+
+def test_by_default_it_retries_until_the_deadline_not_a_number_of_sends(scripted: Scripted) -> None:
+    # An integration review: 8 sends gave up after ~15 s, so a service restarting for a
+    # minute ended a training run whose reward calls had 600 s deadlines.
+    scripted.script = [(503, {})] * 30
+    policy = RetryPolicy(base_s=0.01, cap_s=0.02)
+    assert policy.attempts is None
+    with RewardClient(scripted.url, retry=policy) as client:
+        reply = client.rewards(GROUP, deadline_s=30)
+    assert isinstance(reply, Typed) and len(scripted.calls) == 31
