@@ -10,5 +10,5 @@ python -m openrlhf.cli.train_ppo_ray \
     --pretrain Qwen/Qwen2.5-Coder-1.5B-Instruct \
     --prompt_data data/mbpp_rs.jsonl --input_key prompt --label_key problem_id --apply_chat_template \
     --rollout.n_samples_per_prompt "$N" \
-    --reward.remote_url "$URL/v1/compat/openrlhf?n=$N" \
+    --reward.remote_url "$URL/v1/compat/openrlhf?n=$N&run=${RUN_ID:-$(date +%s)}" \
     --advantage_estimator group_norm

@@ -85,9 +85,9 @@ def one_request(url: str, responses: list[str]) -> list[tuple[str, float | None]
     return [(r["verdict"], r["reward"]) for r in reply.json()["groups"][0]["results"]]
 
 
-def openrlhf_post(url: str, response: str, label: str, n: int, prompt: str = PROMPT) -> dict[str, Any]:
+def openrlhf_post(url: str, response: str, label: str, n: int, prompt: str = PROMPT, run: str = "") -> dict[str, Any]:
     payload = {"query": [prompt + response], "prompts": [prompt], "labels": [label]}  # as _fetch_rewards_via_http
-    reply = httpx.post(f"{url}/v1/compat/openrlhf?n={n}&token={TOKEN}", json=payload, timeout=180)
+    reply = httpx.post(f"{url}/v1/compat/openrlhf?n={n}&token={TOKEN}&run={run}", json=payload, timeout=180)
     reply.raise_for_status()
     info: dict[str, Any] = reply.json()
     # As SingleTurnAgentExecutor and samples_generator read it: scalars, numbers only.
@@ -108,6 +108,19 @@ def test_openrlhf_groups_by_prompt_and_label(service: str) -> None:
         assert info["extra_logs"]["verdict"] == float(list(Verdict).index(Verdict(verdict)))
         assert info["extra_logs"]["partial"] == 0.0
     assert infos[0]["extra_logs"]["instructions"] > 0 and infos[0]["extra_logs"]["passed"] == 1.0
+
+
+def test_openrlhf_counts_groups_per_run(service: str) -> None:
+    # An integration review: arrivals were counted per (prompt, label) for a day, so one
+    # leftover sample of an earlier run (or an evaluation pass with another n) made every
+    # later group of the prompt straddle two: [MEDIUM, FAST] got 2.0 and 1.0, reversed.
+    prompt = "<|user|>per run<|assistant|>"
+    with ThreadPoolExecutor(3) as pool:
+        pool.submit(openrlhf_post, service, p.SLOW, "t/sumto", 2, prompt, "run-a")  # a leftover of run a
+        time.sleep(0.5)
+        infos = list(pool.map(lambda r: openrlhf_post(service, r, "t/sumto", 2, prompt, "run-b"), [p.MEDIUM, p.FAST]))
+    want = [reward for _, reward in one_request(service, [p.MEDIUM, p.FAST])]
+    assert [i["rewards"] for i in infos] == want and all(i["extra_logs"]["partial"] == 0.0 for i in infos)
 
 
 def test_openrlhf_incomplete_group_answers_by_the_deadline(service: str) -> None:

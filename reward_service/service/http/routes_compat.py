@@ -12,7 +12,9 @@ Here the samples of one prompt are assembled into groups of ``n`` (``?n=``, else
 to arrive with a given (prompt, label) is member ``k mod n`` of group ``k div n`` of that
 pair (:mod:`..queue.rendezvous`). Every request answers within
 ``REWARD_API__OPENRLHF_DEADLINE_S`` (150 s): for a group still incomplete then, the reward
-is computed over the members present (``extra_logs.partial`` = 1). A retried sample
+is computed over the members present (``extra_logs.partial`` = 1). Arrivals are counted per
+(``?run=``, n, prompt, label): give each training run its own ``run`` (a restarted run, or
+an evaluation pass with another n, then never meets earlier leftovers). A retried sample
 arrives again and takes the next slot: that is the price of a protocol without ids.
 """
 
@@ -81,9 +83,11 @@ def _problem(label: str) -> tuple[str | None, Problem | None]:
     return label, None
 
 
-async def _one(runtime: Runtime, query: str, prompt: str, label: str, n: int) -> dict[str, float]:
+async def _one(runtime: Runtime, query: str, prompt: str, label: str, n: int, run: str) -> dict[str, float]:
     problem_id, problem = _problem(label)
-    digest = hashlib.sha256(f"{prompt}\0{label}".encode()).hexdigest()[:32]
+    # counted per run and group size: an evaluation pass with another n, or a run restarted
+    # within the counters' day, shifted every later group of the prompt by its leftovers
+    digest = hashlib.sha256(f"{run}\0{n}\0{prompt}\0{label}".encode()).hexdigest()[:32]
     store = runtime.backend.store
     arrival = await asyncio.to_thread(store.hincr, keys.arrivals(digest), "n") - 1
     await asyncio.to_thread(store.expire, keys.arrivals(digest), keys.GROUP_COUNTER_TTL_S)
@@ -119,6 +123,8 @@ async def _one(runtime: Runtime, query: str, prompt: str, label: str, n: int) ->
 async def openrlhf(
     body: OpenRLHFRequest,
     n: int | None = Query(default=None, ge=1, le=4096, description="Samples per prompt (--rollout.n_samples_per_prompt)."),
+    run: str = Query(default="", max_length=200, description="An id of this training run: groups are counted "
+                     "per run, so a restarted run does not meet an earlier one's leftover samples."),
     runtime: Runtime = Depends(get_runtime),
 ) -> OpenRLHFResponse:
     """OpenRLHF's remote reward: one reward per query, scored in groups of n samples per (prompt, label).
@@ -133,7 +139,7 @@ async def openrlhf(
     if size > most:  # as POST /v1/groups/members: no group waits for more members than one may hold
         raise LimitExceeded(f"groups of n={size}; at most {most}", limit="max_responses_per_group")
     rows = await asyncio.gather(
-        *(_one(runtime, q, p, lab, size) for q, p, lab in zip(body.query, body.prompts, body.labels, strict=True))
+        *(_one(runtime, q, p, lab, size, run) for q, p, lab in zip(body.query, body.prompts, body.labels, strict=True))
     )
     if len(rows) == 1:
         row = rows[0]
