@@ -548,6 +548,17 @@ def _drain(fd: int, buf: bytearray, limit: int) -> bool:
             return False
 
 
+#: glibc copies and fills large blocks with ``rep movsb``/``rep stosb`` past a size it picks from
+#: the cache sizes the CPU reports, and a meter counts such an instruction once per byte
+#: (QEMU, valgrind) or once in all (hardware counters), where the vector loops it uses
+#: otherwise cost ~0.1 instruction a byte: a 64 MB copy in 2 MB pieces counted 41M under
+#: callgrind and 101M under QEMU, in 16 MB pieces 39M and 41M (a candidate chose its count
+#: by its chunk size). With these thresholds past any size the same vector loop copies every
+#: block under every meter (not the non-temporal one either, whose threshold follows the cache).
+GLIBC_TUNABLES = ("glibc.cpu.x86_rep_movsb_threshold=0x7fffffffffffffff:glibc.cpu.x86_rep_stosb_threshold=0x7fffffffffffffff"
+                  ":glibc.cpu.x86_non_temporal_threshold=0x0fffffffffffffff")
+
+
 def serve(ctl_in: int, ctl_out: int) -> None:
     """The zygote proper: runs natively, starts the template (under the meter's launcher)."""
     perf = MODE == "perf" and _rsmeter is not None
@@ -567,7 +578,8 @@ def serve(ctl_in: int, ctl_out: int) -> None:
     fds = [trig_r, resp_w]
 
     os.makedirs(COUNT_DIR, mode=0o700, exist_ok=True)  # callgrind checks at start that it can write here
-    env = dict(os.environ, PYTHONHASHSEED=os.environ.get("RS_HASH_SEED", "0"))  # runs: a fixed seed
+    env = dict(os.environ, PYTHONHASHSEED=os.environ.get("RS_HASH_SEED", "0"),  # runs: a fixed seed
+               GLIBC_TUNABLES=GLIBC_TUNABLES)
     template_proc = subprocess.Popen(
         # -S: no site module (its start-up and .pth files would be ~6k more blocks for callgrind
         # to walk at every run's exit); the zygote's own sys.path, site directories included,
