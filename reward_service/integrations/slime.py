@@ -19,7 +19,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from ..client import AsyncRewardClient, GroupIn
+from ..client import AsyncRewardClient, GroupIn, RewardOptions
 from ..reward import stand_in_reward
 from .common import problem_fields
 
@@ -54,7 +54,8 @@ async def group_rm(args: Any, samples: Sequence[Any], **kwargs: Any) -> list[flo
     if client is None:
         client = _clients[key] = AsyncRewardClient(url, token=os.environ.get("REWARD_SERVICE_TOKEN"))
     group = GroupIn(responses=[s.response for s in samples], **_problem(samples[0]))
-    reply = await client.rewards([group])
+    digits = os.environ.get("REWARD_ROUND_DIGITS")  # the paper's "GRPO with Round"
+    reply = await client.rewards([group], RewardOptions(round_digits=int(digits)) if digits else None)
     out: list[float] = []
     scored = reply.groups[0]
     for sample, result in zip(samples, scored.results, strict=True):

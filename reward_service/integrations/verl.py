@@ -39,7 +39,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..client import AsyncRewardClient, RewardClient
+from ..client import AsyncRewardClient, RewardClient, RewardOptions
 from ..reward import stand_in_reward
 from ..verdict import Verdict
 from .common import problem_fields
@@ -97,7 +97,14 @@ class ServiceRewardManager(_Base):
         self.url = str(url)
         token = _setting(config, "token", "REWARD_SERVICE_TOKEN")
         self.token = str(token) if token else None
-        self.n = int(config.actor_rollout_ref.rollout.n)
+        rollout = config.actor_rollout_ref.rollout
+        self.n = int(rollout.n)
+        # verl's validation samples val_kwargs.n responses a prompt (default 1) under fresh uids:
+        # groups of rollout.n there waited for members that never came (a deadline, then partial)
+        val_kwargs = rollout.get("val_kwargs") if hasattr(rollout, "get") else None
+        self.val_n = int(val_kwargs.get("n", 1)) if val_kwargs is not None and hasattr(val_kwargs, "get") else 1
+        digits = _setting(config, "round_digits", "REWARD_ROUND_DIGITS")  # the paper's "GRPO with Round"
+        self.options = RewardOptions(round_digits=int(digits)) if digits not in (None, "") else None
         self._clients: dict[int, AsyncRewardClient] = {}
 
     def _client(self) -> AsyncRewardClient:
@@ -122,8 +129,11 @@ class ServiceRewardManager(_Base):
         )
         ground_truth = item.non_tensor_batch["reward_model"]["ground_truth"]
         uid = str(item.non_tensor_batch["uid"])
+        meta = getattr(data, "meta_info", None)
+        validating = isinstance(meta, Mapping) and bool(meta.get("validate"))
         reply = await self._client().group_members(
-            f"verl/{uid}", self.n, [(uuid.uuid4().hex, text)], **problem_fields(ground_truth)
+            f"verl/{uid}", self.val_n if validating else self.n, [(uuid.uuid4().hex, text)], options=self.options,
+            **problem_fields(ground_truth),
         )
         result = reply.results[0]
         return score_of(result.reward, result.verdict, result.instructions, reply.partial, reply.summary.mean_reward)

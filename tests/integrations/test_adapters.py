@@ -146,11 +146,12 @@ class Item:
 class Proto:
     """verl.protocol.DataProto as run_single uses it: data[-1:] is a DataProto, data[0] an item."""
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(self, items: list[Item], meta_info: dict[str, Any] | None = None) -> None:
         self.items = items
+        self.meta_info = meta_info or {}
 
     def __getitem__(self, key: int | slice) -> Any:
-        return Proto(self.items[key]) if isinstance(key, slice) else self.items[key]
+        return Proto(self.items[key], self.meta_info) if isinstance(key, slice) else self.items[key]
 
     def __len__(self) -> int:
         return len(self.items)
@@ -257,3 +258,39 @@ def test_slime_masks_a_null_and_gives_it_the_groups_mean(service: str, monkeypat
     assert asyncio.run(run()) == [0.0, 0.0]  # nothing of the group scored: no mean to give
     assert all(s.remove_sample for s in samples)
     assert samples[0].metadata["reward_service"]["sandbox_error"] is True
+
+
+def test_verl_validation_groups_have_val_kwargs_n_members(service: str) -> None:
+    # An integration review: verl's validation samples val_kwargs.n responses a prompt (default
+    # 1) under fresh uids, and each waited for a group of rollout.n (the deadline, ~10 min).
+    tokenizer = Tokenizer([p.FAST])
+    config = Config(reward=Config(reward_service=Config(url=service, token=TOKEN, round_digits=1)),
+                    actor_rollout_ref=Config(rollout=Config(n=3, val_kwargs=Config(n=1))))  # fmt: skip
+    manager = verl.ServiceRewardManager(config, tokenizer, None)
+    data = sample(tokenizer, p.FAST, "val-uid-1", "t/sumto")
+    data.meta_info = {"validate": True}
+
+    async def run() -> dict[str, Any]:
+        try:
+            return await asyncio.wait_for(manager.run_single(data), 60)
+        finally:
+            await manager.aclose()
+
+    out = asyncio.run(run())
+    assert out["reward_score"] == 1.0 and out["reward_extra_info"]["partial"] is False
+
+
+def test_openrlhf_rounds_when_asked(service: str) -> None:
+    prompt = "<|user|>rounded<|assistant|>"
+    url = f"{service}/v1/compat/openrlhf?n=3&token={TOKEN}&run=round&round=1"
+    group = [p.SLOW, p.MEDIUM, p.FAST]
+
+    def post(r: str) -> float:
+        body = {"query": [prompt + r], "prompts": [prompt], "labels": ["t/sumto"]}
+        return float(httpx.post(url, json=body, timeout=180).json()["rewards"])
+
+    with ThreadPoolExecutor(3) as pool:
+        rewards = list(pool.map(post, group))
+    exact = [reward for _, reward in one_request(service, group)]
+    assert any(r != round(r, 1) for r in exact), exact  # something to round
+    assert rewards == [round(r, 1) for r in exact]

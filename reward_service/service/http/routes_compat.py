@@ -83,7 +83,8 @@ def _problem(label: str) -> tuple[str | None, Problem | None]:
     return label, None
 
 
-async def _one(runtime: Runtime, query: str, prompt: str, label: str, n: int, run: str) -> dict[str, float]:
+async def _one(runtime: Runtime, query: str, prompt: str, label: str, n: int, run: str,
+               round_digits: int | None) -> dict[str, float]:
     problem_id, problem = _problem(label)
     # counted per run and group size: an evaluation pass with another n, or a run restarted
     # within the counters' day, shifted every later group of the prompt by its leftovers
@@ -98,7 +99,7 @@ async def _one(runtime: Runtime, query: str, prompt: str, label: str, n: int, ru
         problem_id=problem_id,
         problem=problem,
         members=[MemberIn(index=arrival % n, response=response_text(query, prompt))],
-        options=RewardOptions(deadline_s=deadline),
+        options=RewardOptions(deadline_s=deadline, round_digits=round_digits),
     )
     try:
         reply = await gather_members(runtime.dispatcher, request, deadline)
@@ -125,6 +126,8 @@ async def openrlhf(
     n: int | None = Query(default=None, ge=1, le=4096, description="Samples per prompt (--rollout.n_samples_per_prompt)."),
     run: str = Query(default="", max_length=200, description="An id of this training run: groups are counted "
                      "per run, so a restarted run does not meet an earlier one's leftover samples."),
+    round_digits: int | None = Query(default=None, alias="round", ge=0, le=12,
+                                     description="Round the efficiency rewards to this many digits (GRPO with Round)."),
     runtime: Runtime = Depends(get_runtime),
 ) -> OpenRLHFResponse:
     """OpenRLHF's remote reward: one reward per query, scored in groups of n samples per (prompt, label).
@@ -139,7 +142,8 @@ async def openrlhf(
     if size > most:  # as POST /v1/groups/members: no group waits for more members than one may hold
         raise LimitExceeded(f"groups of n={size}; at most {most}", limit="max_responses_per_group")
     rows = await asyncio.gather(
-        *(_one(runtime, q, p, lab, size, run) for q, p, lab in zip(body.query, body.prompts, body.labels, strict=True))
+        *(_one(runtime, q, p, lab, size, run, round_digits)
+          for q, p, lab in zip(body.query, body.prompts, body.labels, strict=True))
     )
     if len(rows) == 1:
         row = rows[0]
