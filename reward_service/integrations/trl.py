@@ -25,8 +25,8 @@ completions, so evaluation must use the same group size: leave ``num_generations
 unset (it defaults to ``num_generations``).
 
 ``run_id`` must be the same on every process and unique per training run: pass it, or set
-``REWARD_RUN_ID``; by default it is built from ``TORCHELASTIC_RUN_ID``, ``MASTER_ADDR`` and
-``MASTER_PORT`` (the launcher's, shared by the processes).
+``REWARD_RUN_ID``; by default it is random, drawn by rank 0 and broadcast over
+``torch.distributed`` at the first call (:func:`default_run_id`).
 
 The problem comes from the dataset column ``problem_column`` (default ``problem_id``): a
 registered id, or an inline problem (a mapping or a JSON object string). Returns one
@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -50,12 +51,24 @@ __all__ = ["ServiceReward", "default_run_id", "group_of"]
 
 
 def default_run_id() -> str:
-    """``REWARD_RUN_ID``, else one built from the launcher's environment (same on every process)."""
+    """``REWARD_RUN_ID``; else a random id, the same on every process: rank 0's, broadcast over
+    ``torch.distributed`` when it is initialised (as under accelerate or torchrun), this
+    process's own when it runs alone. One built from the launcher's environment
+    (``trl-none-127.0.0.1-29500``, torchrun's defaults) was the same for every run on a host,
+    so a second run, or a restart, met the first one's groups: 409, and the run ended."""
     given = os.environ.get("REWARD_RUN_ID")
     if given:
         return given
-    parts = [os.environ.get(k, "") for k in ("TORCHELASTIC_RUN_ID", "MASTER_ADDR", "MASTER_PORT")]
-    return "trl-" + "-".join(p or "0" for p in parts)
+    run_id = [f"trl-{uuid.uuid4().hex[:16]}"]
+    try:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            dist.broadcast_object_list(run_id, src=0)
+    except ImportError:
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            raise RuntimeError("several processes and no REWARD_RUN_ID: set it, the same on every process") from None
+    return str(run_id[0])
 
 
 def group_of(process_index: int, rows: int, position: int, num_generations: int) -> tuple[int, int]:
@@ -93,7 +106,7 @@ class ServiceReward:
         self.num_generations = num_generations
         self.problem_column = problem_column
         self.token = token
-        self.run_id = run_id or default_run_id()
+        self._run_id = run_id  # resolved at the first call: torch.distributed is initialised by then
         self.options = options
         self.deadline_s = deadline_s
         self.retry = retry
@@ -127,6 +140,12 @@ class ServiceReward:
             group, index = group_of(process_index, rows, position, self.num_generations)
             out.append((f"{self.run_id}/{step}/{call}/{group}", index))
         return out
+
+    @property
+    def run_id(self) -> str:
+        if self._run_id is None:
+            self._run_id = default_run_id()
+        return self._run_id
 
     async def __call__(
         self,

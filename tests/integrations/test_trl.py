@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -112,3 +113,39 @@ def test_a_group_whose_rows_hold_different_problems_is_refused() -> None:
     reward = ServiceReward("http://127.0.0.1:9", num_generations=4, run_id="t-mixed")
     with pytest.raises(ValueError, match="different problems"):
         asyncio.run(reward(prompts=["a", "a", "b", "b"], completions=["x"] * 4, problem_id=["A", "A", "B", "B"]))
+
+
+def _run_id_on(rank: int, port: int, out: Any) -> None:
+    import torch.distributed as dist
+
+    from reward_service.integrations.trl import default_run_id
+
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+    try:
+        out.put((rank, default_run_id()))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_the_default_run_id_is_random_and_the_same_on_every_process(monkeypatch: Any) -> None:
+    # It was built from the launcher's environment (torchrun's defaults: the same for every run
+    # on a host): a second run met the first one's groups, got 409, and ended.
+    import multiprocessing
+
+    from reward_service.integrations.trl import default_run_id
+
+    monkeypatch.delenv("REWARD_RUN_ID", raising=False)
+    assert default_run_id() != default_run_id()  # one process: its own
+    monkeypatch.setenv("REWARD_RUN_ID", "given")
+    assert default_run_id() == "given"
+    monkeypatch.delenv("REWARD_RUN_ID")
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    port = free_port()
+    procs = [ctx.Process(target=_run_id_on, args=(rank, port, out)) for rank in range(2)]
+    for proc in procs:
+        proc.start()
+    ids = dict(out.get(timeout=120) for _ in procs)
+    for proc in procs:
+        proc.join(30)
+    assert ids[0] == ids[1] and ids[0].startswith("trl-")
