@@ -10,6 +10,7 @@ body ``limit_exceeded`` (413, before the body is parsed); anything unexpected is
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -74,6 +75,19 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return _error(500, "internal", "internal error; it has been logged")
 
 
+_TOKEN_IN_QUERY = re.compile(r"(?i)(token=)[^&\s\"]*")
+
+
+class _RedactTokens(logging.Filter):
+    """Access-log lines without the ``?token=`` some trainers must send (OpenRLHF sends no
+    header): a bearer token in a log file is a credential anyone who reads the logs holds."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_TOKEN_IN_QUERY.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API. The backend (and, without Redis, local workers) starts in the lifespan."""
     settings = settings or get_settings()
@@ -81,6 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = _THREADS
+        access = logging.getLogger("uvicorn.access")  # configured by uvicorn by now
+        if not any(isinstance(f, _RedactTokens) for f in access.filters):
+            access.addFilter(_RedactTokens())
         runtime = await run_in_threadpool(Runtime.start, settings)
         app.state.runtime = runtime
         try:

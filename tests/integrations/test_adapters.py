@@ -294,3 +294,13 @@ def test_openrlhf_rounds_when_asked(service: str) -> None:
     exact = [reward for _, reward in one_request(service, group)]
     assert any(r != round(r, 1) for r in exact), exact  # something to round
     assert rewards == [round(r, 1) for r in exact]
+
+
+def test_the_access_log_holds_no_token(service: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # An integration review: OpenRLHF sends no header, so its token rides in the query, and
+    # uvicorn's access log wrote it out whole.
+    body = {"query": [PROMPT + p.FAST], "prompts": [PROMPT], "labels": ["t/sumto"]}
+    assert httpx.post(f"{service}/v1/compat/openrlhf?n=1&token={TOKEN}&run=log", json=body, timeout=180).status_code == 200
+    log = max(tmp_path_factory.getbasetemp().glob("adapters*/api.log"), key=lambda path: path.stat().st_mtime)
+    text = log.read_text()
+    assert "/v1/compat/openrlhf?n=1&token=***&run=log" in text and TOKEN not in text
