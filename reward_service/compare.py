@@ -12,10 +12,11 @@ controlled, so comparing them must be bounded whatever they hold:
   lists, tuples and dict values) is equal within tolerance as ``numpy.allclose`` has it:
   ``|a - e| <= atol + rtol·|e|`` (``rtol`` 1e-7 when the problem gives none), or when
   ``a == e``; an expected int or bool is matched exactly, as EvalPlus does;
-* **digests decide only equality**: a huge output may arrive as a digest of its exact
-  content (``wire.Digest``). Equal digests are equal outputs; anything else involving a
-  digest is *undecided* (:func:`decide` returns None) and the scorer compares the outputs
-  in full, so a digest never changes a verdict.
+* **digests decide equality, and lengths**: a huge output may arrive as a digest of its exact
+  content and its length (``wire.Digest``). Equal digests are equal outputs, digests of
+  different lengths unequal ones; anything else involving a digest is *undecided*
+  (:func:`decide` returns None) and the scorer compares the outputs in full, so a digest
+  never changes a verdict.
 
 A problem's ``checker`` is caller-supplied code, so it never runs here: the scorer runs it
 in the sandbox (see ``judge.py``); this module only builds the inputs of that run.
@@ -165,10 +166,16 @@ def has_digest(node: Any) -> bool:
 
 def decide(actual: Any, expected: Any, comparison: Comparison) -> bool | None:
     """Like :func:`outputs_match`, but None when a digest leaves it undecided: only equal
-    digests decide (equal); otherwise compare the outputs in full."""
+    digests (equal) or digests of different lengths (unequal) decide; otherwise compare in full."""
     if has_digest(actual) or has_digest(expected):
-        if has_digest(actual) and has_digest(expected) and outputs_match(actual, expected, comparison):
-            return True
+        if has_digest(actual) and has_digest(expected):
+            if outputs_match(actual, expected, comparison):
+                return True
+            try:  # a digest's size is its string's or sequence's length: equal values have equal ones
+                if int(actual["__digest__"][1]) != int(expected["__digest__"][1]):
+                    return False
+            except (TypeError, ValueError, IndexError, KeyError):
+                return None
         return None
     return outputs_match(actual, expected, comparison)
 

@@ -68,6 +68,12 @@ def _perf_failure(outcome: RunOutcome, j: int, what: str) -> Measurement:
     return failed
 
 
+def _small(output: Any) -> bool:
+    """Under 20,000 values and 65,536 characters as JSON (what is never sent as a digest)."""
+    text = json.dumps(output)
+    return len(text) <= wire.DIGEST_STR_OVER and text.count(",") + text.count("[") < wire.DIGEST_OVER
+
+
 def _digests_to(full: Any, digest: Any) -> bool:
     """True when the full output (tagged JSON) has exactly the given digest.
 
@@ -259,19 +265,25 @@ class Judge:
             return None
         again: Sequence[Any] = actual
         if any(has_digest(actual[i]) for i in undecided):  # the candidate's outputs in full
-            rerun = self.sandbox.run_untrusted(dataclasses.replace(spec, measure=False, digest=False))
+            # Without the tests' own time limits, within the problem's: its outputs in full cost
+            # several times their digests to encode (1.2M floats: 0.63 s against 0.10 s), and
+            # the limits, the reference's time with digests times 4, timed a right answer out.
+            # The first run kept to them; the rerun must give the same outputs, nothing more.
+            rerun = self.sandbox.run_untrusted(dataclasses.replace(
+                spec, measure=False, digest=False, call_cpu_s=None, cpu_s=max(spec.cpu_s, problem.limits.time_s)))
             if rerun.status is not RunStatus.ok or rerun.leftovers:  # ran before: this run is the candidate's
                 return undecided[0], f": the full-output rerun failed ({rerun.status.value})"
             again = rerun.outputs
         full = self.expected.full(problem, which)
         if full is None:
-            # The reference's outputs are past the output limit in full. An output that came
-            # in full the first time (under 20,000 values and 65,536 characters) cannot equal
-            # one that size (equal values have as many values, the same strings, numbers of a
-            # bounded length): it is wrong. One that came as a digest cannot be judged here:
-            # the infrastructure's limit, not the candidate's fault (a null, never the problem's).
+            # The reference's outputs are past the output limit in full (its digests of
+            # different sizes have decided already: ``compare.decide``). A small output (under
+            # 20,000 values and 65,536 characters of JSON) cannot equal one that size (equal
+            # values have as many values, the same strings, numbers of a bounded length): it
+            # is wrong. Anything else cannot be judged here: the infrastructure's limit, not
+            # the candidate's fault (a null, never the problem's).
             for i in undecided:
-                if not has_digest(actual[i]):
+                if not has_digest(actual[i]) and _small(actual[i]):
                     return i, ""
             raise SandboxError(f"problem {problem.id!r}: output {undecided[0]} on the {which} cannot be judged: the "
                                "reference's outputs in full are past the output limit (sandbox.max_output_bytes)")

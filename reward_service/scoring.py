@@ -27,7 +27,7 @@ from .settings import Settings, get_settings
 __all__ = ["Scorer"]
 
 #: the expected-output cache's format; a new one ignores files of the old
-_EXPECTED_FORMAT = "v2"
+_EXPECTED_FORMAT = "v3"  # v3: the reference's per-test times include its outputs' encoding
 
 
 class Scorer:

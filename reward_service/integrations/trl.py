@@ -38,6 +38,7 @@ float per row, or ``None`` for ``sandbox_error`` (TRL masks it). With ``log_metr
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import Callable
@@ -63,12 +64,20 @@ def default_run_id() -> str:
     try:
         import torch.distributed as dist
 
-        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        initialised = dist.is_available() and dist.is_initialized()
+        if initialised and dist.get_world_size() > 1:
             dist.broadcast_object_list(run_id, src=0)
     except ImportError:
-        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-            raise RuntimeError("several processes and no REWARD_RUN_ID: set it, the same on every process") from None
+        initialised = False
+    if not initialised and int(os.environ.get("WORLD_SIZE", "1")) > 1:  # each process would draw its own
+        raise RuntimeError("several processes, no REWARD_RUN_ID and no torch.distributed to agree on one: "
+                           "set REWARD_RUN_ID, the same on every process")
     return str(run_id[0])
+
+
+def _problem_key(problem: Any) -> str:
+    """A row's problem as text (an inline problem with a NaN in it equals itself here)."""
+    return problem if isinstance(problem, str) else json.dumps(problem, sort_keys=True, default=str)
 
 
 def group_of(process_index: int, rows: int, position: int, num_generations: int) -> tuple[int, int]:
@@ -171,7 +180,7 @@ class ServiceReward:
             # rows of one group must share their problem: with another group size than the
             # trainer's (num_generations_eval, say), the rows of a derived group were scored
             # against the first row's problem, in silence
-            if any(problems[i] != problems[positions[0]] for i in positions):
+            if len({_problem_key(problems[i]) for i in positions}) > 1:
                 raise ValueError(f"group {key}: rows {positions} hold different problems: ServiceReward's "
                                  f"num_generations ({self.num_generations}) is not the trainer's group size "
                                  "(set num_generations_eval to num_generations, or leave it unset)")

@@ -224,6 +224,13 @@ FIRST_PID = 100
 FIRST_INODE = 100
 
 
+def _pid_max() -> int:
+    try:
+        return int(read_file("/proc/sys/kernel/pid_max"))
+    except (OSError, ValueError):
+        return 32768
+
+
 class _Counters:
     """Two numbers the kernel hands out in order and never winds back, set after every run
     to where the run's budget takes them, whatever the run did.
@@ -242,6 +249,7 @@ class _Counters:
 
     def __init__(self) -> None:
         # from the same numbers in every sandbox, however many its start-up took
+        self.pid_max = _pid_max()
         self.taken = inode, pid = self._new_inode(), self._last_pid()
         self.inode = max(inode, FIRST_INODE)
         self.pid = max(pid, FIRST_PID) if pid >= 0 else -1
@@ -273,7 +281,9 @@ class _Counters:
         except OSError:
             return False
         inode, pid = self.taken
-        pids_kept = self.pid < 0 or self.pid <= pid <= self.pid + PID_BUDGET
+        # (and room for the next run before the pids wrap at pid_max: a fresh zygote, not a
+        # padding that cannot add up, which ended the zygote mid-run)
+        pids_kept = self.pid < 0 or self.pid <= pid <= self.pid + PID_BUDGET < self.pid_max - 4 * PID_BUDGET
         return self.inode < inode <= self.inode + INODE_BUDGET and pids_kept
 
     def take_the_rest(self) -> None:

@@ -243,6 +243,21 @@ def test_a_small_wrong_answer_against_an_expected_output_too_large_in_full_is_wr
     huge = "def f(n):\n    return list(range(n)) if n < 10 else list(range(200_000))\n"  # a digest, in full 1.3 MB
     with Scorer(settings) as scorer:
         assert verdicts(scorer, problem, right, small, right) == [Verdict.passed, Verdict.wrong_answer, Verdict.passed]
-        # two outputs too large to compare in full: the infrastructure's limit, a null for this
-        # candidate, never the problem's
-        assert verdicts(scorer, problem, huge, right) == [Verdict.sandbox_error, Verdict.passed]
+        # a digest of another length is another output; two of one length that cannot be
+        # compared in full: the infrastructure's limit, a null for this candidate, never the problem's
+        zeros = "def f(n):\n    return list(range(n)) if n < 10 else [0] * n\n"  # 0.8 MB in full
+        assert verdicts(scorer, problem, huge, zeros, right) == [Verdict.wrong_answer, Verdict.sandbox_error,
+                                                                 Verdict.passed]
+
+
+def test_the_full_output_rerun_of_a_right_answer_is_not_held_to_the_tests_time_limits(scorer: Scorer) -> None:
+    # A review of the per-test limit covering the output's encoding: floats within tolerance
+    # digest apart, so the run is made again in full, whose encoding costs several times the
+    # digest's; under the tests' limits (the reference's time with digests, times 4) a right
+    # answer timed out there, and that was its wrong answer.
+    reference = "def f(n):\n    row = [0.5 * j for j in range(100)]\n    return [row] * n\n"
+    close = "def f(n):\n    row = [0.5 * j * (1 + 1e-12) for j in range(100)]\n    return [row] * n\n"
+    problem = Problem(id="t/rerun-in-full", entry_point="f", reference=reference,
+                      tests=[{"args": [2], "hidden": False}, {"args": [40000]}],
+                      comparison={"mode": "float"}, limits={"time_s": 20, "memory_mb": 1024})
+    assert verdicts(scorer, problem, close, reference) == [Verdict.passed, Verdict.passed]

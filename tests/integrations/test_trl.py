@@ -136,6 +136,10 @@ def test_the_default_run_id_is_random_and_the_same_on_every_process(monkeypatch:
 
     monkeypatch.delenv("REWARD_RUN_ID", raising=False)
     assert default_run_id() != default_run_id()  # one process: its own
+    monkeypatch.setenv("WORLD_SIZE", "2")  # several, and no torch.distributed to agree on one
+    with pytest.raises(RuntimeError, match="REWARD_RUN_ID"):
+        default_run_id()
+    monkeypatch.delenv("WORLD_SIZE")
     monkeypatch.setenv("REWARD_RUN_ID", "given")
     assert default_run_id() == "given"
     monkeypatch.delenv("REWARD_RUN_ID")
@@ -149,3 +153,11 @@ def test_the_default_run_id_is_random_and_the_same_on_every_process(monkeypatch:
     for proc in procs:
         proc.join(30)
     assert ids[0] == ids[1] and ids[0].startswith("trl-")
+
+
+def test_rows_of_one_inline_problem_with_a_nan_are_one_problem() -> None:
+    from reward_service.integrations.trl import _problem_key
+
+    problem = {"id": "p", "tests": [{"args": [float("nan")]}]}
+    assert _problem_key(problem) == _problem_key({"tests": [{"args": [float("nan")]}], "id": "p"})
+    assert _problem_key("p") != _problem_key("q")
