@@ -172,9 +172,9 @@ def decide(actual: Any, expected: Any, comparison: Comparison) -> bool | None:
             if outputs_match(actual, expected, comparison):
                 return True
             try:  # a digest's size is its string's or sequence's length: equal values have equal ones
-                if int(actual["__digest__"][1]) != int(expected["__digest__"][1]):
+                if _scalar(actual).size != _scalar(expected).size:
                     return False
-            except (TypeError, ValueError, IndexError, KeyError):
+            except (_Mismatch, TypeError, ValueError, IndexError):
                 return None
         return None
     return outputs_match(actual, expected, comparison)

@@ -7,9 +7,16 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..client import RewardOptions
 from ..problem import Problem
 
-__all__ = ["problem_fields", "completion_text"]
+__all__ = ["problem_fields", "completion_text", "round_options"]
+
+
+def round_options(digits: Any) -> RewardOptions | None:
+    """The options of the paper's "GRPO with Round" for ``digits`` (a config value or an
+    environment variable's text), or None when it is not set."""
+    return RewardOptions(round_digits=int(digits)) if digits not in (None, "") else None
 
 
 def problem_fields(value: Any) -> dict[str, Any]:

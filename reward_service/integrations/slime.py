@@ -19,9 +19,9 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from ..client import AsyncRewardClient, GroupIn, RewardOptions
+from ..client import AsyncRewardClient, GroupIn
 from ..reward import stand_in_reward
-from .common import problem_fields
+from .common import problem_fields, round_options
 
 __all__ = ["group_rm", "aclose"]
 
@@ -54,8 +54,7 @@ async def group_rm(args: Any, samples: Sequence[Any], **kwargs: Any) -> list[flo
     if client is None:
         client = _clients[key] = AsyncRewardClient(url, token=os.environ.get("REWARD_SERVICE_TOKEN"))
     group = GroupIn(responses=[s.response for s in samples], **_problem(samples[0]))
-    digits = os.environ.get("REWARD_ROUND_DIGITS")  # the paper's "GRPO with Round"
-    reply = await client.rewards([group], RewardOptions(round_digits=int(digits)) if digits else None)
+    reply = await client.rewards([group], round_options(os.environ.get("REWARD_ROUND_DIGITS")))
     out: list[float] = []
     scored = reply.groups[0]
     for sample, result in zip(samples, scored.results, strict=True):

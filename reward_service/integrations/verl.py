@@ -39,10 +39,10 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..client import AsyncRewardClient, RewardClient, RewardOptions
+from ..client import AsyncRewardClient, RewardClient
 from ..reward import stand_in_reward
 from ..verdict import Verdict
-from .common import problem_fields
+from .common import problem_fields, round_options
 
 __all__ = ["ServiceRewardManager", "compute_score", "EXTRA_KEYS", "score_of"]
 
@@ -103,8 +103,7 @@ class ServiceRewardManager(_Base):
         # groups of rollout.n there waited for members that never came (a deadline, then partial)
         val_kwargs = rollout.get("val_kwargs") if hasattr(rollout, "get") else None
         self.val_n = int(val_kwargs.get("n", 1)) if val_kwargs is not None and hasattr(val_kwargs, "get") else 1
-        digits = _setting(config, "round_digits", "REWARD_ROUND_DIGITS")  # the paper's "GRPO with Round"
-        self.options = RewardOptions(round_digits=int(digits)) if digits not in (None, "") else None
+        self.options = round_options(_setting(config, "round_digits", "REWARD_ROUND_DIGITS"))
         self._clients: dict[int, AsyncRewardClient] = {}
 
     def _client(self) -> AsyncRewardClient:

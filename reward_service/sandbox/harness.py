@@ -68,7 +68,6 @@ from protocol import (  # type: ignore[import-not-found,unused-ignore]  # noqa: 
     write_report,
 )
 from runner import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
-    CACHED_SOURCE_CHARS,
     METER_DIR,
     MODE,
     SCRATCH,
@@ -78,6 +77,7 @@ from runner import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E4
     _vm_size,
     compile_request,
     read_file,
+    remember,
     run_child,
 )
 
@@ -717,10 +717,7 @@ def _compiled_sources(req: dict[str, Any]) -> dict[str, Any] | None:
         compiled: dict[str, Any] | None = marshal.loads(bytes(buf)) if done else None
     except (ValueError, EOFError, TypeError):
         compiled = None  # the compiler died: the run compiles (and fails) on its own
-    if sum(len(part) for part in key if type(part) is str) <= CACHED_SOURCE_CHARS:
-        if len(_COMPILED_SOURCES) >= 64:
-            _COMPILED_SOURCES.clear()
-        _COMPILED_SOURCES[key] = compiled
+    remember(_COMPILED_SOURCES, key, compiled, sum(len(part) for part in key if type(part) is str))
     return compiled
 
 

@@ -116,6 +116,14 @@ _COMPILED: dict[tuple[str, str], Any] = {}  # the zygote's recent compilations (
 CACHED_SOURCE_CHARS = 1 << 16
 
 
+def remember(cache: dict[Any, Any], key: Any, value: Any, chars: int) -> None:
+    """Keep a compilation of ``chars`` characters of source: at most 64, none past CACHED_SOURCE_CHARS."""
+    if chars <= CACHED_SOURCE_CHARS:
+        if len(cache) >= 64:
+            cache.clear()
+        cache[key] = value
+
+
 def compile_request(req: dict[str, Any], hoist: bool = True) -> dict[str, Any]:
     """The request with its sources compiled, by the zygote at native speed.
 
@@ -137,10 +145,7 @@ def compile_request(req: dict[str, Any], hoist: bool = True) -> dict[str, Any]:
                     code = split_prelude(source) if key == "code" and hoist else (None, _compile(source, filename))
                 except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
                     continue
-                if len(source) <= CACHED_SOURCE_CHARS:
-                    if len(_COMPILED) >= 64:
-                        _COMPILED.clear()
-                    _COMPILED[(filename, source)] = code
+                remember(_COMPILED, (filename, source), code, len(source))
             if key == "code" and hoist:
                 out["prelude"], out[key] = code
             else:
